@@ -1,0 +1,1 @@
+Console.WriteLine("usage: BigGan.Bench ops|train|generate|dp [options]");

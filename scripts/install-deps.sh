@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what BigGan.NET needs on a fresh Debian machine, saying what it installs. Safe to run repeatedly.
+set -euo pipefail
+
+APT_PACKAGES=(
+  libtorch-dev            # libtorch 1.13 (CPU; oneDNN, gloo): the engine
+  libopenblas0-pthread    # fast BLAS (without it libtorch falls back to a ~14x slower reference BLAS)
+  libopencv-imgcodecs-dev # image decode/encode for the native shim
+  libopencv-imgproc-dev   # image resize
+  cmake g++               # to build the native shim
+  dataset-fashion-mnist   # the demo's data set (/usr/share/datasets/fashion-mnist)
+  python3-torch           # independent reference for numeric cross-checks in tests
+  python3-onnx            # ONNX checker for exported models in tests
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  [[ "$p" == \#* ]] && continue
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "install-deps: installing Debian packages: ${missing[*]}"
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "install-deps: Debian packages present"
+fi
+
+command -v dotnet >/dev/null || { echo "install-deps: the .NET SDK (10.0) is required: https://dot.net" >&2; exit 1; }
+
+# ONNX Runtime for tests comes from npm (the package bundles the CPU runtime; its download script is skipped).
+if [[ "${BIGGAN_SKIP_NPM:-0}" != 1 ]] && command -v npm >/dev/null; then
+  ort_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/onnxruntime"
+  if [[ -f "$ort_dir/package.json" && ! -d "$ort_dir/node_modules/onnxruntime-node" ]]; then
+    echo "install-deps: installing onnxruntime-node from npm into tests/onnxruntime (lifecycle scripts skipped)"
+    (cd "$ort_dir" && npm install --ignore-scripts --no-audit --no-fund --silent >/dev/null)
+  fi
+fi

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds everything, runs every test project, checks that the
+# NuGet package works from a local feed, and ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh || exit 1
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+solution=BigGan.sln
+projects=(tests/BigGan.Torch.Tests tests/BigGan.Training.Tests)
+if dotnet restore src/BigGan.MLNet/BigGan.MLNet.csproj >/dev/null 2>&1; then
+  projects+=(tests/BigGan.MLNet.Tests)
+else
+  echo "test: skipping BigGan.MLNet and its tests: Microsoft.ML is not served by the configured NuGet source"
+  solution=BigGan.NoMLNet.slnf
+fi
+
+echo "test: building $solution (Release)"
+if ! dotnet build "$solution" -c Release -v q -nologo -clp:ErrorsOnly; then
+  echo "test: build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+passed=0; failed=0
+log=$(mktemp)
+for p in "${projects[@]}"; do
+  echo "test: running $p"
+  dotnet test "$p" -c Release --no-build -nologo 2>&1 | tee "$log" | grep -E "^\s*(Failed|Passed|Skipped) |^\s+(Error Message|Stack Trace)|Failed!|Passed!|error" | head -200
+  line=$(grep -E "(Passed|Failed)!\s+-" "$log" | tail -1)
+  if [[ -z "$line" ]]; then echo "test: $p produced no result"; failed=$((failed + 1)); continue; fi
+  f=$(sed -E 's/.*Failed:\s*([0-9]+).*/\1/' <<<"$line"); ps=$(sed -E 's/.*Passed:\s*([0-9]+).*/\1/' <<<"$line")
+  passed=$((passed + ps)); failed=$((failed + f))
+done
+
+echo "test: package check (dotnet pack BigGan.Torch, consume it from a local feed)"
+if bash scripts/package-check.sh >"$log" 2>&1; then passed=$((passed + 1)); echo "test: package check passed"
+else failed=$((failed + 1)); echo "test: package check FAILED"; tail -20 "$log"; fi
+rm -f "$log"
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
