@@ -1,0 +1,30 @@
+using BigGan.Torch;
+
+namespace BigGan.Training.Data;
+
+/// <summary>
+/// An endless stream of training batches for the trainer: images scaled to [-1, 1] as float32 [N, C, H, W] and
+/// int64 class labels [N]. Implementations are seeded, so a run is repeatable, and expose their position so a resumed
+/// run continues with exactly the batches it would have seen.
+/// </summary>
+public interface IBatchSource : IDisposable
+{
+    int NumClasses { get; }
+
+    /// <summary>1 (grayscale) or 3 (RGB).</summary>
+    int Channels { get; }
+
+    /// <summary>Height and width of every image.</summary>
+    int Resolution { get; }
+
+    IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The next batch; the tensors belong to the caller (or to the current dispose scope).</summary>
+    (Tensor images, Tensor labels) Next(int batchSize);
+
+    /// <summary>The position in the stream (epoch, index, RNG) as a string for checkpoint metadata.</summary>
+    string SaveState();
+
+    /// <summary>Restores a position from <see cref="SaveState"/>.</summary>
+    void LoadState(string state);
+}
