@@ -245,7 +245,7 @@ public static partial class torch
         }
     }
 
-    public static class autograd
+    public static partial class autograd
     {
         /// <summary>Gradients of outputs with respect to inputs (null where an input is unused), as torch.autograd.grad.</summary>
         public static unsafe Tensor?[] grad(IReadOnlyList<Tensor> outputs, IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor?>? grad_outputs = null,
