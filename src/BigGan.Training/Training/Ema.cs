@@ -17,10 +17,14 @@ public sealed class Ema
 
     public long StartStep { get; }
 
-    /// <summary>Pairs the tensors of <paramref name="source"/> and <paramref name="target"/> by name and copies the source
-    /// into the target (the reference initialises the copy the same way; a resumed run then loads G_ema over it).</summary>
+    /// <summary>
+    /// Pairs the tensors of <paramref name="source"/> and <paramref name="target"/> by name and, when
+    /// <paramref name="copyNow"/>, copies the source into the target (the reference initialises the copy the same way).
+    /// When resuming, build the Ema before loading the checkpoint (the load then overwrites G_ema), or pass
+    /// <paramref name="copyNow"/> = false.
+    /// </summary>
     /// <exception cref="ArgumentException">the two modules differ in names, shapes, dtypes or devices (all listed).</exception>
-    public Ema(torch.nn.Module source, torch.nn.Module target, double decay = 0.9999, long startStep = 0)
+    public Ema(torch.nn.Module source, torch.nn.Module target, double decay = 0.9999, long startStep = 0, bool copyNow = true)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
@@ -53,7 +57,7 @@ public sealed class Ema
         if (problems.Count > 0)
             throw new ArgumentException($"EMA target {target.GetType().Name} does not match source {source.GetType().Name}: {string.Join("; ", problems)}", nameof(target));
         _pairs = pairs.ToArray();
-        CopySourceToTarget();
+        if (copyNow) CopySourceToTarget();
     }
 
     // The module's own tensor objects (parameters keep their identity through Module.to, buffers are registered once).
@@ -74,8 +78,9 @@ public sealed class Ema
     public double DecayAt(long step) => step < StartStep ? 0 : Decay;
 
     /// <summary>
-    /// Blends the source into the target for training step <paramref name="step"/> (call it after G's optimizer step,
-    /// with the step's index as in the reference's <c>ema.update(itr)</c>). Returns the decay used.
+    /// Blends the source into the target after G's optimizer step. <paramref name="step"/> is the reference's <c>itr</c>
+    /// in <c>ema.update(itr)</c>: the number of G updates done, counting this one (1 after the first update), so with
+    /// start step S the updates 1 … S−1 copy and the S-th is the first average. Returns the decay used.
     /// </summary>
     public double Update(long step)
     {

@@ -65,8 +65,8 @@ public sealed class CheckpointTests
             Losses.Generator(D.forward(G.forward(z2))).backward();
             OrthogonalRegularization.Apply(G, 1e-3);
             GOpt.step();
-            Ema.Update(State.Step);
             State.Step++;
+            Ema.Update(State.Step);
         }
 
         public void Dispose()
@@ -314,6 +314,24 @@ public sealed class CheckpointTests
         Assert.AreEqual(2, Checkpoint.List(_runDir).Count, "regular rotation leaves the best slot alone");
         using var b = new ToyRun(seed: 3);
         Assert.AreEqual(30, Checkpoint.Load(Checkpoint.Best(_runDir)!.Path, b.State).Checkpoint.Step);
+    }
+
+    [TestMethod]
+    public void SaveLoadAndTheOtherPiecesLeakNoTensors()
+    {
+        using var a = new ToyRun(seed: 1);
+        a.Step();
+        Checkpoint.Save(_runDir, a.State);
+        Checkpoint.LoadLatest(_runDir, a.State);
+        var live = Tensor.LiveCount;
+        for (int i = 0; i < 3; i++)
+        {
+            a.Step();
+            Checkpoint.Save(_runDir, a.State);
+            Checkpoint.LoadLatest(_runDir, a.State);
+            Checkpoint.SaveBest(_runDir, a.State, "fid", 100 - i);
+        }
+        Assert.AreEqual(live, Tensor.LiveCount);
     }
 
     [TestMethod]

@@ -98,6 +98,17 @@ public sealed class EmaTests
     }
 
     [TestMethod]
+    public void CopyNowFalseLeavesTheTargetAlone()
+    {
+        using var source = new TinyNet(3, 4, seed: 1);
+        using var target = new TinyNet(3, 4, seed: 2);
+        var before = Snapshot(target);
+        _ = new Ema(source, target, copyNow: false);
+        var after = Snapshot(target);
+        foreach (var k in before.Keys) CollectionAssert.AreEqual(before[k], after[k], k);
+    }
+
+    [TestMethod]
     public void RejectsBadArguments()
     {
         using var source = new TinyNet(3, 4, seed: 1);
