@@ -121,9 +121,9 @@ public sealed class ImageFolderDataset : IImageDataset
         using var scope = torch.NewDisposeScope();
         Tensor image;
         try { image = io.read_image(path, Channels == 1 ? ImageReadMode.GRAY : ImageReadMode.RGB); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TorchException or ArgumentException)
+        catch (Exception e) when ((e is IOException or UnauthorizedAccessException or TorchException or ArgumentException)
+                                  && !e.Message.Contains(path, StringComparison.Ordinal))
         {
-            if (e is InvalidDataException && e.Message.StartsWith(path, StringComparison.Ordinal)) throw;
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
         var fitted = PixelOps.FitSquare(image, Resolution);
