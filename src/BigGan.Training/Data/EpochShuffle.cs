@@ -5,7 +5,7 @@ namespace BigGan.Training.Data;
 /// position in it. Uses SplitMix64 (a fixed, documented generator) rather than System.Random, whose algorithm a
 /// future .NET may change, so checkpoints stay resumable.
 /// </summary>
-public sealed class EpochShuffle
+internal sealed class EpochShuffle
 {
     /// <summary>Item indices in the order the epoch visits them.</summary>
     public int[] Order { get; }
