@@ -28,7 +28,9 @@ at::Tensor from_mat(const cv::Mat& bgr_or_gray, at::ScalarType type) {
   if (!m.isContinuous()) m = m.clone();
   const int c = m.channels();
   auto hwc = at::from_blob(m.data, {m.rows, m.cols, c}, at::TensorOptions().dtype(type));
-  return hwc.permute({2, 0, 1}).contiguous();  // contiguous() copies out of the Mat's memory
+  // Copy out of the Mat's memory, which dies with the Mat. contiguous() alone is not enough: for one channel the
+  // permuted view is already contiguous, so it would return a view of freed memory.
+  return hwc.permute({2, 0, 1}).clone(at::MemoryFormat::Contiguous);
 }
 
 }  // namespace
