@@ -1,0 +1,48 @@
+using BigGan.Torch;
+using static BigGan.Torch.torch;
+using Rng = BigGan.Torch.Generator;
+
+namespace BigGan.Training.Model;
+
+/// <summary>
+/// Generator residual block (every BigGAN G block upsamples): main path cBN, ReLU, 2× nearest upsample, 3×3 SN conv,
+/// cBN, ReLU, 3×3 SN conv; shortcut upsampled and passed through a 1×1 SN conv. Both cBNs get the same conditioning.
+/// The shortcut applies its 1×1 conv before the upsample: the two commute exactly (nearest upsampling copies pixels,
+/// a 1×1 conv acts per pixel), and it costs a quarter of the FLOPs.
+/// </summary>
+public sealed class GBlock : nn.Module
+{
+    public GBlock(long inChannels, long outChannels, Func<long, ConditionalBatchNorm> batchNorm, SpectralNormOptions sn = default, Rng? rng = null)
+    {
+        InChannels = inChannels;
+        OutChannels = outChannels;
+        conv1 = register_module("conv1", new SNConv2d(inChannels, outChannels, 3, 1, true, sn, rng));
+        conv2 = register_module("conv2", new SNConv2d(outChannels, outChannels, 3, 1, true, sn, rng));
+        conv_sc = register_module("conv_sc", new SNConv2d(inChannels, outChannels, 1, 0, true, sn, rng));
+        bn1 = register_module("bn1", batchNorm(inChannels));
+        bn2 = register_module("bn2", batchNorm(outChannels));
+    }
+
+    public long InChannels { get; }
+    public long OutChannels { get; }
+    public SNConv2d conv1 { get; }
+    public SNConv2d conv2 { get; }
+    public SNConv2d conv_sc { get; }
+    public ConditionalBatchNorm bn1 { get; }
+    public ConditionalBatchNorm bn2 { get; }
+
+    /// <param name="x">[N, in, H, W].</param>
+    /// <param name="condition">What both cBNs take (see <see cref="ConditionalBatchNorm.forward"/>).</param>
+    /// <returns>[N, out, 2H, 2W].</returns>
+    public Tensor forward(Tensor x, Tensor condition)
+    {
+        using var scope = NewDisposeScope();
+        var h = bn1.forward(x, condition).relu_();
+        h = nn.functional.interpolate(h, scale_factor: 2);
+        h = conv1.forward(h);
+        h = bn2.forward(h, condition).relu_();
+        h = conv2.forward(h);
+        var shortcut = nn.functional.interpolate(conv_sc.forward(x), scale_factor: 2);
+        return h.add_(shortcut).MoveToOuterDisposeScope();
+    }
+}

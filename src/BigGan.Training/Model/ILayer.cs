@@ -1,0 +1,9 @@
+using BigGan.Torch;
+
+namespace BigGan.Training.Model;
+
+/// <summary>A module with one tensor input and one tensor output (convs, linears, embeddings).</summary>
+public interface ILayer
+{
+    Tensor forward(Tensor input);
+}

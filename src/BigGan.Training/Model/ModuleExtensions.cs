@@ -1,0 +1,44 @@
+using BigGan.Torch;
+using static BigGan.Torch.torch;
+
+namespace BigGan.Training.Model;
+
+/// <summary>Helpers over any module: spectral-norm layers and their logged singular values, and freezing.</summary>
+public static class ModuleExtensions
+{
+    /// <summary>Every spectrally normalised layer under the module with its dotted path, in registration order.</summary>
+    public static IEnumerable<(string Name, SpectralNorm Layer)> SpectralNormLayers(this nn.Module module) =>
+        module.named_modules().Where(m => m.module is SpectralNorm).Select(m => (m.name, (SpectralNorm)m.module));
+
+    /// <summary>
+    /// The logged singular values of every SN layer, keyed by buffer path (e.g. "blocks.0.0.conv1.sv0"), as written by
+    /// the last training-mode forward. One copy out of libtorch for all of them (for JSONL logs every K steps).
+    /// </summary>
+    public static IReadOnlyList<(string Name, double Value)> SingularValues(this nn.Module module, bool topOnly = true)
+    {
+        var names = new List<string>();
+        var tensors = new List<Tensor>();
+        foreach (var (name, layer) in module.SpectralNormLayers())
+            for (int i = 0; i < (topOnly ? 1 : layer.Sv.Count); i++)
+            {
+                names.Add(name.Length == 0 ? $"sv{i}" : $"{name}.sv{i}");
+                tensors.Add(layer.Sv[i]);
+            }
+        if (tensors.Count == 0) return [];
+        using var scope = NewDisposeScope();
+        var values = cat(tensors).to(ScalarType.Float64).data<double>();
+        return names.Select((n, i) => (n, values[i])).ToArray();
+    }
+
+    /// <summary>Sets requires_grad on every parameter (BigGAN's toggle_grads: freeze G in D steps and D in G steps).</summary>
+    public static void SetRequiresGrad(this nn.Module module, bool requiresGrad)
+    {
+        foreach (var p in module.parameters()) p.requires_grad = requiresGrad;
+    }
+
+    /// <summary>A parameter made from a temporary, which is disposed.</summary>
+    internal static nn.Parameter NewParameter(Tensor data)
+    {
+        using (data) return new nn.Parameter(data);
+    }
+}

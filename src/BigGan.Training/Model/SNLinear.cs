@@ -1,0 +1,30 @@
+using BigGan.Torch;
+using static BigGan.Torch.torch;
+using Rng = BigGan.Torch.Generator;
+
+namespace BigGan.Training.Model;
+
+/// <summary>A linear layer y = x (W/σ)ᵀ + b with spectral normalisation.</summary>
+public sealed class SNLinear : SpectralNorm, ILayer
+{
+    public SNLinear(long inFeatures, long outFeatures, bool bias = true, SpectralNormOptions options = default, Rng? rng = null)
+        : base([outFeatures, inFeatures], Fill(options), rng)
+    {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
+        WeightInit.DefaultLinear(weight, inFeatures, rng);
+        if (bias) this.bias = register_parameter("bias", WeightInit.DefaultBias(outFeatures, inFeatures, rng));
+    }
+
+    public long InFeatures { get; }
+    public long OutFeatures { get; }
+    public nn.Parameter? bias { get; }
+
+    public Tensor forward(Tensor input)
+    {
+        using var w = NormalizedWeight();
+        return nn.functional.linear(input, w, bias);
+    }
+
+    internal static SpectralNormOptions Fill(SpectralNormOptions o) => o == default ? new SpectralNormOptions(1, 1, 1e-8) : o;
+}
