@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using BigGan.Torch;
+using BigGan.Training.Data;
+using BigGan.Training.Model;
+using static BigGan.Torch.torch;
+using Rng = BigGan.Torch.Generator;
+
+namespace BigGan.Training.Training;
+
+/// <summary>Losses of one training iteration (the D losses are those of its last D step).</summary>
+public readonly record struct StepLosses(double GLoss, double DLossReal, double DLossFake);
+
+/// <summary>What a progress display needs after each iteration.</summary>
+public readonly record struct TrainProgress(long Step, long Iterations, StepLosses Losses, double SecondsPerStep, TimeSpan Elapsed);
+
+/// <summary>
+/// BigGAN training as the paper and the reference implementation do it. One iteration (<see cref="TrainStep"/>):
+/// <list type="number">
+/// <item>D steps (<see cref="TrainConfig.DSteps"/>): G frozen and run without a graph (still in train mode, so its BN
+/// statistics and spectral-norm vectors update, as in the reference); D sees fakes and reals in one forward pass;
+/// hinge loss; losses divided over <see cref="TrainConfig.DAccumulations"/>; optional modified orthogonal regularization; Adam.</item>
+/// <item>One G step: D frozen; <see cref="TrainConfig.EffectiveGBatchSize"/> samples per accumulation; G's
+/// orthogonal regularization excludes the shared class embedding; Adam.</item>
+/// <item>EMA of G (parameters and buffers), a copy before <see cref="TrainConfig.EmaStart"/>.</item>
+/// </list>
+/// z ~ N(0, I) and classes ~ uniform are drawn from a seeded generator that is checkpointed with everything else, so a
+/// resumed run continues bit for bit. A NaN or Inf loss stops the run before any weight is updated with it.
+/// </summary>
+public sealed class BigGanTrainer : IDisposable
+{
+    private readonly IBatchSource _data;
+    private readonly optim.Adam _gOpt, _dOpt;
+    private readonly Ema? _ema;
+    private readonly Rng _sampler;
+    private readonly TrainingState _state;
+    private readonly TrainingLog _log;
+    private CheckpointInfo? _lastCheckpoint;
+
+    public RunConfig Config { get; }
+    public string RunDir { get; }
+    public Model.Generator G { get; }
+    public Discriminator D { get; }
+
+    /// <summary>The EMA generator; null when <see cref="TrainConfig.UseEma"/> is off.</summary>
+    public Model.Generator? GEma { get; }
+
+    /// <summary>The generator to sample from: the EMA copy when kept, else G.</summary>
+    public Model.Generator SamplingGenerator => GEma ?? G;
+
+    /// <summary>Completed iterations (G updates).</summary>
+    public long Step => _state.Step;
+
+    /// <summary>Raised after each checkpoint is written (e.g. to write a sample sheet next to it).</summary>
+    public event Action<CheckpointInfo>? CheckpointSaved;
+
+    /// <summary>
+    /// Builds G, D, G_ema and the optimizers from the configuration. With <paramref name="resume"/>, loads the latest
+    /// checkpoint of <paramref name="runDir"/>; without, refuses a folder that already holds checkpoints.
+    /// </summary>
+    public BigGanTrainer(RunConfig config, IBatchSource data, string runDir, bool resume = false)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentException.ThrowIfNullOrEmpty(runDir);
+        Config = config.Validate();
+        var (m, t) = (config.Model, config.Train);
+        if (data.NumClasses != m.NumClasses || data.Channels != m.Channels || data.Resolution != m.Resolution)
+            throw new ArgumentException(
+                $"the data ({data.NumClasses} classes, {data.Channels} channel(s), {data.Resolution}×{data.Resolution}) does not fit the model " +
+                $"({m.NumClasses} classes, {m.Channels} channel(s), {m.Resolution}×{m.Resolution})", nameof(data));
+        if (!resume && Checkpoint.Latest(runDir) is { } existing)
+            throw new InvalidOperationException($"{runDir} already holds a training run (checkpoint at step {existing.Step}); resume it or choose another output folder");
+        if (resume && Checkpoint.Latest(runDir) is null)
+            throw new InvalidOperationException($"cannot resume: {runDir} holds no checkpoint");
+
+        _data = data;
+        RunDir = runDir;
+        Directory.CreateDirectory(runDir);
+        if (t.Threads > 0) set_num_threads(t.Threads);
+        manual_seed(t.Seed);
+
+        using (var init = new Rng(t.Seed))
+        {
+            G = new Model.Generator(m, init);
+            D = new Discriminator(m, init);
+            if (t.UseEma)
+            {
+                GEma = new Model.Generator(m, init, skipInit: true);
+                RequiresGrad.Set(GEma, false);
+                _ema = new Ema(G, GEma, t.EmaDecay, t.EmaStart);
+            }
+        }
+        _gOpt = new optim.Adam(G.parameters(), t.GLr, t.GBetas.Beta1, t.GBetas.Beta2, t.AdamEps);
+        _dOpt = new optim.Adam(D.parameters(), t.DLr, t.DBetas.Beta1, t.DBetas.Beta2, t.AdamEps);
+        _sampler = new Rng(unchecked(t.Seed * 0x9E3779B97F4A7C15UL + 1));
+        _state = new TrainingState
+        {
+            G = G, D = D, GEma = GEma, GOptimizer = _gOpt, DOptimizer = _dOpt, Data = data,
+            Rngs = new Dictionary<string, Rng> { ["sampler"] = _sampler },
+            ConfigJson = config.ToJson(),
+        };
+        if (resume)
+            _lastCheckpoint = Checkpoint.LoadLatest(runDir, _state).Checkpoint;
+        config.Save(Path.Combine(runDir, RunConfig.FileName));
+        _log = new TrainingLog(runDir, keepUpToStep: resume ? Step : null);
+    }
+
+    /// <summary>One iteration: the D steps, one G step, the EMA update. Returns the losses.</summary>
+    public StepLosses TrainStep()
+    {
+        var (dReal, dFake) = TrainDiscriminator();
+        var gLoss = TrainGenerator();
+        _state.Step++;
+        _ema?.Update(Step);
+        return new StepLosses(gLoss, dReal, dFake);
+    }
+
+    /// <summary>The D half of an iteration: <see cref="TrainConfig.DSteps"/> updates of D with G frozen. Returns the last D losses.</summary>
+    public (double real, double fake) TrainDiscriminator()
+    {
+        var t = Config.Train;
+        using var scope = NewDisposeScope();
+        long bs = t.BatchSize;
+        RequiresGrad.Toggle(D, G);
+        // One loader batch feeds every D step and accumulation of the iteration, as in the reference.
+        var (reals, labels) = _data.Next(t.BatchSize * t.DSteps * t.DAccumulations);
+        var realChunks = reals.split(bs);
+        var labelChunks = labels.split(bs);
+        double dReal = 0, dFake = 0;
+        for (int s = 0, k = 0; s < t.DSteps; s++)
+        {
+            _dOpt.zero_grad();
+            for (int a = 0; a < t.DAccumulations; a++, k++)
+            {
+                var (z, y) = SampleLatents(bs);
+                Tensor fake;
+                using (no_grad()) fake = G.forward(z, y);
+                var scores = D.forward(cat([fake, realChunks[k]]), cat([y, labelChunks[k]])).split(bs);
+                var (lossReal, lossFake) = Losses.Discriminator(scores[1], scores[0], t.Loss);
+                (dReal, dFake) = (lossReal.item<double>(), lossFake.item<double>());
+                TrainingDivergedException.ThrowIfNotFinite([new("D_loss_real", dReal), new("D_loss_fake", dFake)], Step + 1, _lastCheckpoint?.Path);
+                lossReal.add(lossFake).div_(t.DAccumulations).backward();
+            }
+            if (t.DOrtho > 0) OrthogonalRegularization.Apply(D, t.DOrtho);
+            _dOpt.step();
+        }
+        return (dReal, dFake);
+    }
+
+    /// <summary>The G half of an iteration: one update of G with D frozen. Returns the G loss.</summary>
+    public double TrainGenerator()
+    {
+        var t = Config.Train;
+        using var scope = NewDisposeScope();
+        RequiresGrad.Toggle(G, D);
+        _gOpt.zero_grad();
+        double gLoss = 0;
+        for (int a = 0; a < t.GAccumulations; a++)
+        {
+            var (z, y) = SampleLatents(t.EffectiveGBatchSize);
+            var loss = Losses.Generator(D.forward(G.forward(z, y), y), t.Loss);
+            gLoss = loss.item<double>();
+            TrainingDivergedException.ThrowIfNotFinite("G_loss", gLoss, Step + 1, _lastCheckpoint?.Path);
+            loss.div_(t.GAccumulations).backward();
+        }
+        if (t.GOrtho > 0) OrthogonalRegularization.Apply(G, t.GOrtho, IsSharedEmbedding);
+        _gOpt.step();
+        return gLoss;
+    }
+
+    // The paper excludes the shared class embedding from G's orthogonal regularization.
+    private static bool IsSharedEmbedding(string parameterName) => parameterName.StartsWith("shared.", StringComparison.Ordinal);
+
+    private (Tensor z, Tensor y) SampleLatents(long n) =>
+        (randn([n, Config.Model.DimZ], generator: _sampler), randint(0, Config.Model.NumClasses, [n], generator: _sampler));
+
+    /// <summary>
+    /// Trains until <see cref="TrainConfig.Iterations"/>, the time limit, or cancellation; logs every step, saves every
+    /// <see cref="TrainConfig.SaveEvery"/> steps and at the end.
+    /// </summary>
+    public void Train(IProgress<TrainProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        var t = Config.Train;
+        var clock = Stopwatch.StartNew();
+        var deadline = t.MaxMinutes > 0 ? TimeSpan.FromMinutes(t.MaxMinutes) : TimeSpan.MaxValue;
+        while (Step < t.Iterations && !cancellation.IsCancellationRequested && clock.Elapsed < deadline)
+        {
+            var start = clock.Elapsed;
+            var losses = TrainStep();
+            var seconds = (clock.Elapsed - start).TotalSeconds;
+            if (Step % t.LogEvery == 0)
+                _log.Write(Step, new Dictionary<string, double>
+                {
+                    ["G_loss"] = losses.GLoss, ["D_loss_real"] = losses.DLossReal, ["D_loss_fake"] = losses.DLossFake,
+                }, seconds, t.SvLogEvery > 0 && Step % t.SvLogEvery == 0 ? SingularValues() : null);
+            progress?.Report(new TrainProgress(Step, t.Iterations, losses, seconds, clock.Elapsed));
+            if (Step % t.SaveEvery == 0) SaveCheckpoint();
+        }
+        if (_lastCheckpoint?.Step != Step) SaveCheckpoint();
+    }
+
+    /// <summary>Top singular value of every spectrally normalised layer of G and D, by "G.name" / "D.name".</summary>
+    public IReadOnlyDictionary<string, double> SingularValues()
+    {
+        var result = new Dictionary<string, double>();
+        foreach (var (name, value) in G.SingularValues()) result["G." + name] = value;
+        foreach (var (name, value) in D.SingularValues()) result["D." + name] = value;
+        return result;
+    }
+
+    /// <summary>Writes a checkpoint now (rotating old ones) and raises <see cref="CheckpointSaved"/>.</summary>
+    public CheckpointInfo SaveCheckpoint()
+    {
+        _lastCheckpoint = Checkpoint.Save(RunDir, _state, Config.Train.NumSaveCopies);
+        CheckpointSaved?.Invoke(_lastCheckpoint);
+        return _lastCheckpoint;
+    }
+
+    public void Dispose()
+    {
+        _log.Dispose();
+        _gOpt.Dispose();
+        _dOpt.Dispose();
+        _sampler.Dispose();
+        G.Dispose();
+        D.Dispose();
+        GEma?.Dispose();
+    }
+}

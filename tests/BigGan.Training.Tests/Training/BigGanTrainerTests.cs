@@ -1,0 +1,153 @@
+using BigGan.Training.Data;
+using BigGan.Training.Model;
+using BigGan.Training.Training;
+
+namespace BigGan.Training.Tests.Training;
+
+[TestClass]
+public sealed class BigGanTrainerTests
+{
+    private static string NewRunDir() => Directory.CreateTempSubdirectory("biggan-train-").FullName;
+
+    private static RunConfig TinyConfig(long iterations = 4, double emaStart = 2) => new(
+        ModelConfig.Cifar(numClasses: 4, channels: 1, ch: 4) with { DimZ = 8 },
+        new TrainConfig
+        {
+            BatchSize = 4, DSteps = 2, Iterations = iterations, EmaStart = (long)emaStart, EmaDecay = 0.9,
+            Seed = 3, Threads = 1, SaveEvery = 1000, SvLogEvery = 2,
+        });
+
+    private static ShuffledBatchSource Source(ulong seed = 0) =>
+        new(new ToyDataset(), new BatchSourceOptions { Seed = (long)seed, PrefetchBatches = 0 });
+
+    private static Dictionary<string, float[]> Weights(torch.nn.Module m)
+    {
+        using var scope = torch.NewDisposeScope();
+        return m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float32).data<float>());
+    }
+
+    [TestMethod]
+    public void TinyRunTrainsLogsAndCheckpoints()
+    {
+        var dir = NewRunDir();
+        using var data = Source();
+        using (var trainer = new BigGanTrainer(TinyConfig(), data, dir))
+        {
+            var before = Weights(trainer.G);
+            trainer.Train();
+            Assert.AreEqual(4, trainer.Step);
+            var after = Weights(trainer.G);
+            Assert.IsTrue(before.Any(kv => !kv.Value.SequenceEqual(after[kv.Key])), "G did not change");
+        }
+        var lines = TrainingLog.Read(Path.Combine(dir, TrainingLog.DefaultFileName)).ToList();
+        Assert.AreEqual(4, lines.Count);
+        Assert.IsTrue(lines.All(l => double.IsFinite(l.RootElement.GetProperty("losses").GetProperty("D_loss_real").GetDouble())),
+            "every step logs finite D losses");
+        Assert.AreEqual(4, Checkpoint.Latest(dir)!.Step);
+        Assert.IsTrue(File.Exists(Path.Combine(dir, RunConfig.FileName)));
+    }
+
+    [TestMethod]
+    public void DStepsChangeOnlyDAndTheGStepOnlyG()
+    {
+        using var data = Source();
+        using var t = new BigGanTrainer(TinyConfig(), data, NewRunDir());
+        var g0 = Weights(t.G);
+        var d0 = Weights(t.D);
+        t.TrainDiscriminator();
+        AssertParametersEqual(t.G, g0, "G's parameters must not move in D steps");
+        Assert.IsTrue(Weights(t.D).Any(kv => !kv.Value.SequenceEqual(d0[kv.Key])), "D must change in its steps");
+        foreach (var p in t.G.parameters()) Assert.IsNull(p.grad, "G accumulates no gradient in D steps");
+
+        var d1 = Weights(t.D);
+        var g1 = Weights(t.G);
+        t.TrainGenerator();
+        AssertParametersEqual(t.D, d1, "D's parameters must not move in the G step");
+        Assert.IsTrue(Weights(t.G).Any(kv => !kv.Value.SequenceEqual(g1[kv.Key])), "G must change in its step");
+    }
+
+    private static void AssertParametersEqual(torch.nn.Module m, Dictionary<string, float[]> before, string message)
+    {
+        using var scope = torch.NewDisposeScope();
+        foreach (var (name, p) in m.named_parameters())
+            CollectionAssert.AreEqual(before[name], p.detach().data<float>(), $"{message}: {name}");
+    }
+
+    [TestMethod]
+    public void EmaEqualsGBeforeStartAndLagsAfter()
+    {
+        using var data = Source();
+        using var t = new BigGanTrainer(TinyConfig(emaStart: 3), data, NewRunDir());
+        t.TrainStep();
+        t.TrainStep();
+        var g = Weights(t.G);
+        var ema = Weights(t.GEma!);
+        foreach (var (k, v) in g) CollectionAssert.AreEqual(v, ema[k], $"before the EMA start, G_ema.{k} must equal G");
+        t.TrainStep();
+        Assert.IsTrue(Weights(t.GEma!).Any(kv => !kv.Value.SequenceEqual(Weights(t.G)[kv.Key])), "after the start G_ema averages");
+    }
+
+    [TestMethod]
+    public void ResumeContinuesBitForBit()
+    {
+        torch.set_num_threads(1);
+        var cfg = TinyConfig(iterations: 6);
+        var straightDir = NewRunDir();
+        Dictionary<string, float[]> straightG, straightD, straightEma;
+        using (var data = Source())
+        using (var t = new BigGanTrainer(cfg, data, straightDir))
+        {
+            t.Train();
+            (straightG, straightD, straightEma) = (Weights(t.G), Weights(t.D), Weights(t.GEma!));
+        }
+
+        var splitDir = NewRunDir();
+        using (var data = Source())
+        using (var t = new BigGanTrainer(cfg with { Train = cfg.Train with { Iterations = 3 } }, data, splitDir))
+            t.Train();
+        using (var data = Source())
+        using (var t = new BigGanTrainer(cfg, data, splitDir, resume: true))
+        {
+            Assert.AreEqual(3, t.Step);
+            t.Train();
+            Assert.AreEqual(6, t.Step);
+            foreach (var (name, expected, actual) in new[] { ("G", straightG, Weights(t.G)), ("D", straightD, Weights(t.D)), ("G_ema", straightEma, Weights(t.GEma!)) })
+                foreach (var (k, v) in expected)
+                    CollectionAssert.AreEqual(v, actual[k], $"{name}.{k} differs after resume");
+        }
+        Assert.AreEqual(6, TrainingLog.Read(Path.Combine(splitDir, TrainingLog.DefaultFileName)).Count());
+    }
+
+    [TestMethod]
+    public void RefusesMismatchedDataAndExistingRuns()
+    {
+        var cfg = TinyConfig();
+        using var rgb = new ShuffledBatchSource(new ToyDataset(channels: 3), new BatchSourceOptions { PrefetchBatches = 0 });
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new BigGanTrainer(cfg, rgb, NewRunDir()));
+        StringAssert.Contains(e.Message, "does not fit the model");
+
+        var dir = NewRunDir();
+        using var data = Source();
+        using (var t = new BigGanTrainer(cfg, data, dir)) t.SaveCheckpoint();
+        Assert.ThrowsExactly<InvalidOperationException>(() => new BigGanTrainer(cfg, data, dir));
+        Assert.ThrowsExactly<InvalidOperationException>(() => new BigGanTrainer(cfg, data, NewRunDir(), resume: true));
+    }
+
+    [TestMethod]
+    public void NanLossStopsBeforeUpdatingAndLeavesTheCheckpoint()
+    {
+        var dir = NewRunDir();
+        using var data = Source();
+        using var t = new BigGanTrainer(TinyConfig(), data, dir);
+        t.TrainStep();
+        var saved = t.SaveCheckpoint();
+        var files = Directory.GetFiles(saved.Path).ToDictionary(f => f, File.ReadAllBytes);
+        using (torch.no_grad())
+            foreach (var p in t.D.parameters()) p.fill_(double.NaN);
+        var g0 = Weights(t.G);
+        var e = Assert.ThrowsExactly<TrainingDivergedException>(() => t.TrainStep());
+        StringAssert.Contains(e.Message, "D_loss");
+        AssertParametersEqual(t.G, g0, "nothing may be updated with a NaN loss");
+        foreach (var (f, bytes) in files) CollectionAssert.AreEqual(bytes, File.ReadAllBytes(f), $"{f} changed");
+    }
+}
