@@ -5,7 +5,8 @@ namespace BigGan.Training.Evaluation;
 /// <summary>
 /// The Fréchet distance between two Gaussians (Heusel et al. 2017; FID when the features come from an image
 /// network): ‖μ₁ - μ₂‖² + tr Σ₁ + tr Σ₂ - 2 tr (Σ₁^½ Σ₂ Σ₁^½)^½.
-/// The matrix square roots go through symmetric eigendecompositions in float64: Σ₁^½ from the eigenpairs of Σ₁
+/// The matrix square roots go through symmetric eigendecompositions in float64 (LAPACK, via
+/// <see cref="torch.linalg.eigh"/>): Σ₁^½ from the eigenpairs of Σ₁
 /// (negative rounding noise clamped to 0), then the eigenvalues of the symmetric PSD matrix Σ₁^½ Σ₂ Σ₁^½, clamped
 /// at 0 before their square roots are summed. Unlike sqrtm(Σ₁Σ₂) this needs no complex arithmetic, no ε added to
 /// the diagonal, and gives finite results for singular (rank-deficient) covariances. Eigenvalues below the
@@ -32,17 +33,16 @@ public static class FrechetDistance
             trace += a.Covariance[i * n + i] + b.Covariance[i * n + i];
         }
 
-        // Σ₁^½ = V diag(√max(λ, 0)) Vᵀ (rows of V are the eigenvectors)
-        var (values, vectors) = SymmetricEigen.Decompose(a.Covariance, n);
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var v = torch.tensor(vectors!, [n, n]);
-        var sqrtValues = torch.tensor(SqrtClamped(values, n));
-        var sqrt1 = v.t().mul(sqrtValues).mm(v);
+        var sigma1 = torch.tensor(a.Covariance, [n, n]);
         var sigma2 = torch.tensor(b.Covariance, [n, n]);
+        // Σ₁^½ = Q diag(√λ) Qᵀ (eigenvectors in the columns of Q)
+        var (values, vectors) = torch.linalg.eigh(sigma1);
+        var sqrt1 = vectors.mul(torch.tensor(SqrtClamped(values.data<double>(), n))).mm(vectors.t());
         var m = sqrt1.mm(sigma2).mm(sqrt1);
         m = (m + m.t()).mul_(0.5); // exactly symmetric despite rounding
-        var traceSqrt = SqrtClamped(SymmetricEigen.Eigenvalues(m.data<double>(), n), n).Sum();
+        var traceSqrt = SqrtClamped(torch.linalg.eigvalsh(m).data<double>(), n).Sum();
 
         parts = (meanTerm, trace, traceSqrt);
         // The distance is a squared Wasserstein-2 distance, so it is >= 0; only rounding can push it below.
