@@ -107,7 +107,8 @@ public sealed class OnnxGraphBuilder
     /// </summary>
     public string AddOutput(string value, OnnxDataType type, IReadOnlyList<OnnxDim>? dims, string? name = null)
     {
-        Require(value, "graph output");
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        if (!_defined.Contains(value)) throw new ArgumentException($"cannot declare '{value}' as a graph output: no input, initializer or node defines it");
         var outName = name ?? value;
         if (outName != value) Identity(value, outName);
         if (_outputs.Any(o => o.Name == outName)) throw new ArgumentException($"'{outName}' is already a graph output");

@@ -1,3 +1,4 @@
+using BigGan.Training.Data;
 using BigGan.Training.Evaluation;
 
 namespace BigGan.Training.Tests.Evaluation;
@@ -80,6 +81,36 @@ public sealed class SmallCnnClassifierTests
         ClassifierTrainer.Train(b, x, y, options);
         foreach (var ((name, pa), (_, pb)) in a.state_dict().Zip(b.state_dict()))
             CollectionAssert.AreEqual(pa.data<float>(), pb.data<float>(), name);
+    }
+
+    /// <summary>An endless seeded stream of fresh quadrant images.</summary>
+    private sealed class QuadrantSource(ulong seed) : IBatchSource
+    {
+        private ulong _next = seed;
+        public int NumClasses => 4;
+        public int Channels => 1;
+        public int Resolution => 16;
+        public IReadOnlyList<string> ClassNames => ["top-left", "top-right", "bottom-left", "bottom-right"];
+        public (Tensor images, Tensor labels) Next(int batchSize) => Quadrants(batchSize, _next++);
+        public string SaveState() => _next.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        public void LoadState(string state) => _next = ulong.Parse(state, System.Globalization.CultureInfo.InvariantCulture);
+        public void Dispose() { }
+    }
+
+    [TestMethod]
+    public void TrainsFromABatchSource()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new SmallCnnClassifier(Config, seed: 4);
+        using var source = new QuadrantSource(100);
+        var report = ClassifierTrainer.Train(model, source, steps: 25, Options);
+        Assert.AreEqual(25, report.Steps);
+        var (testX, testY) = Quadrants(128, 3);
+        var accuracy = ClassifierTrainer.Accuracy(model, testX, testY);
+        Assert.IsTrue(accuracy > 0.9, $"accuracy {accuracy:P1} (last steps: train {report.TrainAccuracy:P1}, loss {report.FinalLoss:F3})");
+
+        using var wrong = new SmallCnnClassifier(Config with { NumClasses = 5 });
+        Assert.ThrowsExactly<ArgumentException>(() => ClassifierTrainer.Train(wrong, source, 1, Options));
     }
 
     [TestMethod]
