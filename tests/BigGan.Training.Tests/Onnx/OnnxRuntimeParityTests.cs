@@ -206,6 +206,34 @@ public sealed class OnnxRuntimeParityTests
         AssertClose(expected, run["h"]);
     }
 
+    // ---- the remaining helpers: Sub, Div, Sigmoid, AveragePool, GlobalAveragePool, Flatten, Shape + Cast ----
+
+    [TestMethod]
+    [DataRow(11)]
+    [DataRow(13)]
+    public void RemainingHelpersMatchTorch(int opset)
+    {
+        using var scope = NewDisposeScope();
+        var b = new OnnxGraphBuilder(opset);
+        var x = b.AddInput("x", OnnxDataType.Float, "N", 2, 4, 4);
+        var y = b.Div(b.Sub(b.Sigmoid(x), b.Scalar(0.25f)), b.Scalar(3));
+        var pooled = b.Flatten(b.AveragePool(y), 1);                                // [N, 2·2·2]
+        var global = b.Flatten(b.GlobalAveragePool(y), 1);                         // [N, 2]
+        b.AddOutput(b.Concat([pooled, global], 1), OnnxDataType.Float, ["N", 10], "out");
+        b.AddOutput(b.Cast(b.Shape(x), OnnxDataType.Float), OnnxDataType.Float, [4], "shape");
+        var path = Path.Combine(_dir, $"misc_op{opset}.onnx");
+        b.Save(path);
+        OnnxChecker.Check(path);
+
+        using var gen = new Generator(13);
+        var input = randn([3, 2, 4, 4], generator: gen);
+        var yRef = (input.sigmoid() - 0.25) / 3;
+        var expected = cat([F.avg_pool2d(yRef, 2).flatten(1), yRef.mean([2, 3])], 1);
+        var run = OnnxRuntimeRunner.Run(path, [OrtInput.From("x", input)]);
+        AssertClose(expected, run["out"]);
+        CollectionAssert.AreEqual(new float[] { 3, 2, 4, 4 }, run["shape"].Floats);
+    }
+
     private static void AssertClose(Tensor expected, OrtOutput actual, double tolerance = Tolerance)
     {
         CollectionAssert.AreEqual(expected.shape, actual.Dims, $"shape of output '{actual.Name}'");
