@@ -224,6 +224,13 @@ BGN_API int32_t bgn_image_resize(const bgn_tensor* img, int64_t height, int64_t 
 BGN_API int32_t bgn_bench_native_add(const bgn_tensor* a, const bgn_tensor* b, int64_t iterations,
                                      double* seconds) BGN_NOEXCEPT;
 
+/* ---- linear algebra (evaluation: FID's matrix square roots) ---- */
+/* Eigen-decomposition of a symmetric (Hermitian) matrix [n, n] of float32/float64, reading its lower triangle:
+ * eigenvalues [n] in ascending order and, when compute_vectors is non-zero, the eigenvectors as the columns of
+ * [n, n] (else *eigenvectors is set to null). LAPACK syevd through libtorch. Non-finite input is rejected. */
+BGN_API int32_t bgn_linalg_eigh(const bgn_tensor* a, int32_t compute_vectors, bgn_tensor** eigenvalues,
+                                bgn_tensor** eigenvectors) BGN_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,167 @@
+using BigGan.Torch;
+using F = BigGan.Torch.torch.nn.functional;
+
+namespace BigGan.Training.Evaluation;
+
+/// <summary>
+/// A small CNN image classifier used as the feature network for FID/IS when no Inception weights can be had:
+/// [conv3×3-BN-ReLU ×2, maxpool] ×2, conv3×3-BN-ReLU, global average pool, linear-ReLU (the penultimate features),
+/// linear (the class logits). Trained on the real training split by <see cref="ClassifierTrainer"/>; saved as
+/// safetensors with its architecture in the metadata.
+/// </summary>
+public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatureNetwork
+{
+    public const string FormatName = "biggan-small-cnn-classifier";
+
+    private readonly ConvBnRelu[] _convs;
+    private readonly Linear _feature;
+    private readonly Linear _head;
+
+    public ClassifierConfig Config { get; }
+
+    public SmallCnnClassifier(ClassifierConfig config, ulong seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Config = config;
+        using var g = new Generator(seed);
+        int w = config.Width;
+        (int cin, int cout)[] convs = [(config.Channels, w), (w, w), (w, 2 * w), (2 * w, 2 * w), (2 * w, 4 * w)];
+        _convs = convs.Select((c, i) => register_module($"conv{i + 1}", new ConvBnRelu(c.cin, c.cout, g))).ToArray();
+        _feature = register_module("feature", new Linear(4 * w, config.FeatureDimension, g, gain: Math.Sqrt(2)));
+        _head = register_module("head", new Linear(config.FeatureDimension, config.NumClasses, g, gain: 1));
+    }
+
+    public string Name => Config.Description;
+    public int FeatureDimension => Config.FeatureDimension;
+    public int NumClasses => Config.NumClasses;
+
+    /// <summary>Class logits [N, K] (batch statistics in training mode, running ones in eval mode).</summary>
+    public override Tensor forward(Tensor input) => Run(input, training).logits;
+
+    /// <summary>Features and logits in eval mode without gradients, whatever mode the module is in.</summary>
+    public (Tensor features, Tensor logits) Extract(Tensor images)
+    {
+        using var _ = torch.no_grad();
+        return Run(images, train: false);
+    }
+
+    private (Tensor features, Tensor logits) Run(Tensor x, bool train)
+    {
+        CheckImages(x);
+        using var scope = torch.NewDisposeScope();
+        var h = x;
+        for (int i = 0; i < _convs.Length; i++)
+        {
+            h = _convs[i].Forward(h, train);
+            if (i is 1 or 3) h = F.max_pool2d(h, 2);
+        }
+        h = h.mean([2, 3]);
+        var features = _feature.Forward(h).relu();
+        var logits = _head.Forward(features);
+        return (features.MoveToOuterDisposeScope(), logits.MoveToOuterDisposeScope());
+    }
+
+    private void CheckImages(Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        var s = x.shape;
+        if (s.Length != 4 || s[1] != Config.Channels || s[2] != Config.Resolution || s[3] != Config.Resolution)
+            throw new ArgumentException($"{Name} expects images [N, {Config.Channels}, {Config.Resolution}, {Config.Resolution}], got [{string.Join(", ", s)}]");
+        if (x.dtype != ScalarType.Float32) throw new ArgumentException($"{Name} expects float32 images in [-1, 1], got {x.dtype}");
+    }
+
+    // ---- persistence ----
+
+    /// <summary>Writes the weights and running statistics with the architecture (and any extra metadata), atomically.</summary>
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var state = state_dict();
+        try
+        {
+            var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+            {
+                ["format"] = FormatName,
+                ["config"] = Config.ToJson(),
+            };
+            safetensors.save_file(state, path, meta);
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>Loads a classifier written by <see cref="Save"/>, in eval mode.</summary>
+    public static SmallCnnClassifier Load(string path) => Load(path, out _);
+
+    public static SmallCnnClassifier Load(string path, out IReadOnlyDictionary<string, string> metadata)
+    {
+        var (tensors, meta) = safetensors.load_file(path);
+        try
+        {
+            if (!meta.TryGetValue("format", out var format) || format != FormatName)
+                throw new InvalidDataException($"{path} is not a BigGan.NET classifier (metadata format is '{format ?? "missing"}', expected '{FormatName}')");
+            if (!meta.TryGetValue("config", out var json)) throw new InvalidDataException($"{path} lacks the classifier architecture (metadata 'config')");
+            var model = new SmallCnnClassifier(ClassifierConfig.FromJson(json));
+            try { model.load_state_dict(tensors); }
+            catch (ArgumentException e)
+            {
+                model.Dispose();
+                throw new InvalidDataException($"{path}: the weights do not match the stored architecture: {e.Message}", e);
+            }
+            model.eval();
+            metadata = meta;
+            return model;
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    // ---- layers ----
+
+    private sealed class ConvBnRelu : torch.nn.Module
+    {
+        private readonly torch.nn.Parameter _weight, _gamma, _beta;
+        private readonly Tensor _runningMean, _runningVar;
+
+        public ConvBnRelu(int cin, int cout, Generator g)
+        {
+            // He initialisation: the layer is followed by ReLU. No conv bias: BN's shift replaces it.
+            using var w = torch.empty([cout, cin, 3, 3]);
+            torch.nn.init.normal_(w, 0, Math.Sqrt(2.0 / (cin * 9)), g);
+            _weight = register_parameter("weight", new torch.nn.Parameter(w));
+            using var one = torch.ones(cout);
+            using var zero = torch.zeros(cout);
+            _gamma = register_parameter("bn_weight", new torch.nn.Parameter(one));
+            _beta = register_parameter("bn_bias", new torch.nn.Parameter(zero));
+            _runningMean = register_buffer("running_mean", torch.zeros(cout));
+            _runningVar = register_buffer("running_var", torch.ones(cout));
+        }
+
+        public Tensor Forward(Tensor x, bool train)
+        {
+            using var c = F.conv2d(x, _weight, padding: 1);
+            using var n = F.batch_norm(c, _runningMean, _runningVar, _gamma, _beta, training: train, momentum: 0.1, eps: 1e-5);
+            return n.relu();
+        }
+    }
+
+    private sealed class Linear : torch.nn.Module
+    {
+        private readonly torch.nn.Parameter _weight, _bias;
+
+        public Linear(int fin, int fout, Generator g, double gain)
+        {
+            using var w = torch.empty([fout, fin]);
+            torch.nn.init.normal_(w, 0, gain / Math.Sqrt(fin), g);
+            _weight = register_parameter("weight", new torch.nn.Parameter(w));
+            using var b = torch.zeros(fout);
+            _bias = register_parameter("bias", new torch.nn.Parameter(b));
+        }
+
+        public Tensor Forward(Tensor x) => F.linear(x, _weight, _bias);
+    }
+}
