@@ -1,7 +1,10 @@
-using BigGan.Torch;
+using System.CommandLine;
+using BigGan.Cli.Commands;
 
-// Placeholder until the trainer lands: prints versions and runs a smoke computation.
-Console.WriteLine($"biggan: libtorch {torch.__version__}, {torch.get_num_threads()} threads, CUDA {(torch.cuda.is_available() ? "available" : "not available")}");
-using var a = torch.randn(new long[] { 64, 64 });
-using var b = a.mm(a.t());
-Console.WriteLine($"smoke: (64x64 @ 64x64ᵀ) trace = {b.diagonal().sum().item<float>():F3}");
+var root = new RootCommand("biggan: train and use class-conditional BigGANs (Brock, Donahue and Simonyan 2018) on libtorch")
+{
+    TrainCommand.Create(),
+    SampleCommand.Create(),
+    DemoCommand.Create(),
+};
+return root.Parse(args).Invoke();

@@ -1,0 +1,79 @@
+using BigGan.Torch;
+using BigGan.Training.Data;
+using BigGan.Training.Training;
+using Spectre.Console;
+
+namespace BigGan.Cli.Commands;
+
+/// <summary>Opens the data, builds the trainer, trains with a progress display, and writes a sample sheet at every checkpoint.</summary>
+internal static class TrainingSession
+{
+    /// <summary>Trains and returns the run folder. The model's class count and channels come from the data set.</summary>
+    public static BigGanTrainer Start(RunConfig config, string runDir, bool resume, out IBatchSource data)
+    {
+        var train = config.Train;
+        if (string.IsNullOrWhiteSpace(train.Data))
+            throw new ArgumentException("--data is required: an image folder, an idx file, a CIFAR folder, or fashion-mnist");
+        var dataset = Datasets.Open(train.Data, config.Model.Resolution, new DatasetOptions { SkipBadImages = train.SkipBadImages });
+        AnsiConsole.MarkupLine($"data: [bold]{Markup.Escape(dataset.Source)}[/], {dataset.Count} images, {dataset.NumClasses} classes, " +
+                               $"{dataset.Channels} channel(s), {dataset.Resolution}×{dataset.Resolution}");
+        var model = config.Model with { NumClasses = dataset.NumClasses, Channels = dataset.Channels };
+        data = new ShuffledBatchSource(dataset, new BatchSourceOptions { Seed = (long)train.Seed, HorizontalFlip = train.HFlip });
+        try
+        {
+            var trainer = new BigGanTrainer(config with { Model = model }, data, runDir, resume);
+            var names = dataset.ClassNames;
+            trainer.CheckpointSaved += info =>
+            {
+                var path = Path.Combine(runDir, "samples", $"sheet_step{info.Step:D7}.png");
+                SheetWriter.ClassSheet(trainer.SamplingGenerator, path, columns: 10, seed: 0);
+                AnsiConsole.MarkupLine($"checkpoint at step {info.Step}: [link]{Markup.Escape(path)}[/]");
+            };
+            return trainer;
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs the trainer to its end with a progress bar (or plain lines when the output is not a terminal).</summary>
+    public static void Run(BigGanTrainer trainer, CancellationToken cancellation = default)
+    {
+        var iterations = trainer.Config.Train.Iterations;
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            long last = -1;
+            trainer.Train(new Progress(p =>
+            {
+                if (p.Step - last < 50 && p.Step != iterations) return;
+                last = p.Step;
+                Console.WriteLine(Describe(p));
+            }), cancellation);
+            return;
+        }
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("starting", maxValue: iterations);
+                task.Value = trainer.Step;
+                trainer.Train(new Progress(p =>
+                {
+                    task.Value = p.Step;
+                    task.Description = Markup.Escape(Describe(p));
+                }), cancellation);
+            });
+    }
+
+    private static string Describe(TrainProgress p) =>
+        $"step {p.Step}/{p.Iterations}  G {p.Losses.GLoss:F3}  D real {p.Losses.DLossReal:F3} fake {p.Losses.DLossFake:F3}  " +
+        $"{1 / Math.Max(p.SecondsPerStep, 1e-9):F2} it/s  {p.Elapsed:hh\\:mm\\:ss}";
+
+    // Progress<T> posts to the thread pool; a synchronous reporter keeps the display in step with training.
+    private sealed class Progress(Action<TrainProgress> report) : IProgress<TrainProgress>
+    {
+        public void Report(TrainProgress value) => report(value);
+    }
+}
