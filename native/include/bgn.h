@@ -253,6 +253,9 @@ BGN_API int32_t bgn_dist_all_reduce(bgn_process_group* g, bgn_tensor* t, int32_t
 BGN_API int32_t bgn_dist_all_reduce_coalesced(bgn_process_group* g, bgn_tensor* const* ts, int32_t n, int32_t op,
                                               int64_t bucket_bytes, int64_t timeout_ms) BGN_NOEXCEPT;
 BGN_API int32_t bgn_dist_broadcast(bgn_process_group* g, bgn_tensor* t, int32_t src, int64_t timeout_ms) BGN_NOEXCEPT;
+/* Broadcasts every tensor from rank src, bucketed like bgn_dist_all_reduce_coalesced (e.g. parameters at start). */
+BGN_API int32_t bgn_dist_broadcast_coalesced(bgn_process_group* g, bgn_tensor* const* ts, int32_t n, int32_t src,
+                                             int64_t bucket_bytes, int64_t timeout_ms) BGN_NOEXCEPT;
 BGN_API int32_t bgn_dist_barrier(bgn_process_group* g, int64_t timeout_ms) BGN_NOEXCEPT;
 /* Batch norm whose training statistics are those of the global batch across the group (running stats updated
  * with the global unbiased variance); differentiable, its backward allreduces too. Eval mode uses the running

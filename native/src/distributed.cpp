@@ -7,6 +7,7 @@
 #include "common.h"
 
 #include <torch/csrc/autograd/custom_function.h>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
@@ -32,6 +33,7 @@
 #include <cstring>
 #include <deque>
 #include <stdexcept>
+#include <thread>
 
 using namespace bgn;
 using std::chrono::milliseconds;
@@ -41,6 +43,7 @@ struct bgn_store {
   std::string host;
   int port = 0;
   milliseconds timeout{0};
+  int groups = 0;  // groups created over this store so far (the same sequence on every rank)
 };
 
 struct bgn_process_group {
@@ -122,14 +125,16 @@ void allreduce_one(bgn_process_group& g, at::Tensor& t, int32_t op, milliseconds
   if (!buf.is_same(t)) t.copy_(buf);
 }
 
-// One flat buffer per bucket; at most kInFlight buckets are being reduced at once so copies overlap with messages.
-void allreduce_bucketed(bgn_process_group& g, const std::vector<at::Tensor>& ts, int32_t op, int64_t bucket_bytes,
-                        milliseconds timeout) {
+// One flat buffer per bucket; at most kInFlight buckets are in flight at once so copies overlap with messages.
+// src < 0: allreduce with op; src >= 0: broadcast from rank src.
+void bucketed(bgn_process_group& g, const std::vector<at::Tensor>& ts, int32_t op, int32_t src, int64_t bucket_bytes,
+              milliseconds timeout) {
   constexpr size_t kInFlight = 3;
-  if (bucket_bytes <= 0) throw invalid_argument("all_reduce_coalesced: bucket size must be positive");
+  const char* name = src < 0 ? "all_reduce_coalesced" : "broadcast_coalesced";
+  if (bucket_bytes <= 0) throw invalid_argument(std::string(name) + ": bucket size must be positive");
   for (const auto& t : ts) {
-    check_dense(t, "all_reduce_coalesced");
-    reduce_op(op, t, "all_reduce_coalesced");
+    check_dense(t, name);
+    if (src < 0) reduce_op(op, t, name);
   }
   at::NoGradGuard no_grad;
 
@@ -170,8 +175,8 @@ void allreduce_bucketed(bgn_process_group& g, const std::vector<at::Tensor>& ts,
   };
   std::deque<Pending> pending;
   auto finish = [&](Pending& p) {
-    wait(g, p.work, "all_reduce_coalesced", timeout);
-    if (op == BGN_DIST_AVG && g.size > 1) p.flat.div_(g.size);
+    wait(g, p.work, name, timeout);
+    if (src < 0 && op == BGN_DIST_AVG && g.size > 1) p.flat.div_(g.size);
     int64_t offset = 0;
     for (const auto& t : p.bucket->members) {
       auto n = t.numel();
@@ -184,10 +189,18 @@ void allreduce_bucketed(bgn_process_group& g, const std::vector<at::Tensor>& ts,
     flat_parts.reserve(b.members.size());
     for (const auto& t : b.members) flat_parts.push_back(t.reshape({-1}));
     std::vector<at::Tensor> v{at::cat(flat_parts)};
-    c10d::AllreduceOptions o;
-    o.reduceOp = c10d::ReduceOp::SUM;
-    o.timeout = timeout;
-    auto work = g.pg->allreduce(v, o);
+    c10::intrusive_ptr<c10d::Work> work;
+    if (src < 0) {
+      c10d::AllreduceOptions o;
+      o.reduceOp = c10d::ReduceOp::SUM;
+      o.timeout = timeout;
+      work = g.pg->allreduce(v, o);
+    } else {
+      c10d::BroadcastOptions o;
+      o.rootRank = src;
+      o.timeout = timeout;
+      work = g.pg->broadcast(v, o);
+    }
     pending.push_back(Pending{&b, v[0], work});
     if (pending.size() >= kInFlight) {
       finish(pending.front());
@@ -226,8 +239,12 @@ struct SyncBNArgs {
 // Backward: the input gradient needs the global sums of grad and grad*(x - mean), allreduced again; the weight and
 // bias gradients stay local (the data-parallel gradient allreduce sums them like every other parameter).
 struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFunction> {
-  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
-                            const at::Tensor& bias, SyncBNArgs args) {
+  // weight and bias are optionals: libtorch's custom functions cannot take undefined tensors as inputs.
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x,
+                            const c10::optional<at::Tensor>& weight_opt, const c10::optional<at::Tensor>& bias_opt,
+                            SyncBNArgs args) {
+    const at::Tensor weight = weight_opt.value_or(at::Tensor());
+    const at::Tensor bias = bias_opt.value_or(at::Tensor());
     auto& g = *args.group;
     const int64_t C = x.size(1);
     auto dims = reduce_dims(x);
@@ -345,7 +362,7 @@ int32_t bgn_dist_store_create(const char* host, int32_t port, int32_t world_size
     opts.port = static_cast<uint16_t>(port);
     opts.isServer = is_master != 0;
     opts.numWorkers = static_cast<size_t>(world_size);
-    opts.waitWorkers = true;
+    opts.waitWorkers = false;  // joining is counted below, with a clearer message than TCPStore's
     opts.timeout = milliseconds(timeout_ms);
     const std::string addr = std::string(host) + ":" + std::to_string(port);
     c10::intrusive_ptr<c10d::Store> store;
@@ -363,7 +380,33 @@ int32_t bgn_dist_store_create(const char* host, int32_t port, int32_t world_size
           ", timeout " + seconds(opts.timeout) + "): " + message_of(e) +
           ". Check that rank 0 is running and that MASTER_ADDR/MASTER_PORT point at it.");
     }
-    *o = new bgn_store{store, host, port, milliseconds(timeout_ms)};
+    // Count the processes that joined, so a wrong WORLD_SIZE fails here with a clear message instead of deep
+    // inside Gloo's connection setup.
+    const auto deadline = std::chrono::steady_clock::now() + opts.timeout;
+    int64_t joined = 0;
+    try {
+      joined = store->add("bgn/joined", 1);
+      while (joined < world_size && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(milliseconds(10));
+        joined = store->add("bgn/joined", 0);
+      }
+    } catch (const std::exception& e) {
+      throw std::runtime_error("rendezvous at " + addr + " lost the master while waiting for WORLD_SIZE=" +
+                               std::to_string(world_size) + " processes to join (" + std::to_string(joined) +
+                               " had joined): " + message_of(e) +
+                               ". The master (rank 0) exits when fewer processes join within the timeout: check "
+                               "that WORLD_SIZE equals the number of processes started.");
+    }
+    if (joined < world_size)
+      throw std::runtime_error("rendezvous at " + addr + " timed out after " + seconds(opts.timeout) + ": only " +
+                               std::to_string(joined) + " of WORLD_SIZE=" + std::to_string(world_size) +
+                               " processes joined: check that WORLD_SIZE equals the number of processes started and "
+                               "that every rank uses the same MASTER_ADDR/MASTER_PORT.");
+    if (joined > world_size)
+      throw std::runtime_error("rendezvous at " + addr + ": " + std::to_string(joined) +
+                               " processes joined but WORLD_SIZE=" + std::to_string(world_size) +
+                               ": more processes than WORLD_SIZE use this MASTER_ADDR/MASTER_PORT.");
+    *o = new bgn_store{store, host, port, milliseconds(timeout_ms), 0};
   });
 }
 
@@ -410,6 +453,13 @@ int32_t bgn_dist_pg_create(bgn_store* s, int32_t backend, int32_t rank, int32_t 
     g->rank = rank;
     g->size = world_size;
     g->timeout = timeout;
+    // Two processes claiming one rank would deadlock Gloo's setup; catch it here.
+    // Each group gets its own key space in the store (Gloo's setup keys would collide otherwise).
+    auto store = c10::make_intrusive<c10d::PrefixStore>("bgn/group" + std::to_string(s->groups++), s->store);
+    const int64_t claims = store->add("claimed/rank" + std::to_string(rank), 1);
+    if (claims > 1)
+      throw invalid_argument("rank " + std::to_string(rank) + " was claimed by " + std::to_string(claims) +
+                             " processes: every process needs its own RANK in 0.." + std::to_string(world_size - 1));
     if (backend == BGN_DIST_GLOO) {
 #if BGN_HAVE_GLOO
       g->backend = "gloo";
@@ -425,7 +475,7 @@ int32_t bgn_dist_pg_create(bgn_store* s, int32_t backend, int32_t rank, int32_t 
       else
         opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
       try {
-        g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(s->store, rank, world_size, opts);
+        g->pg = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, world_size, opts);
       } catch (const std::exception& e) {
         throw std::runtime_error("gloo process group setup failed on " + where(*g) + " (timeout " + seconds(timeout) +
                                  "): " + message_of(e) +
@@ -441,7 +491,7 @@ int32_t bgn_dist_pg_create(bgn_store* s, int32_t backend, int32_t rank, int32_t 
       g->backend = "nccl";
       auto opts = c10d::ProcessGroupNCCL::Options::create();
       opts->timeout = timeout;
-      g->pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(s->store, rank, world_size, opts);
+      g->pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank, world_size, opts);
 #else
       throw invalid_argument(
           "the nccl backend needs a CUDA build of libtorch with NCCL and a bgnshim built against it "
@@ -476,7 +526,22 @@ int32_t bgn_dist_all_reduce_coalesced(bgn_process_group* g, bgn_tensor* const* t
     std::vector<at::Tensor> v;
     v.reserve(n);
     for (int32_t i = 0; i < n; ++i) v.push_back(M(ts[i]));
-    allreduce_bucketed(grp, v, op, bucket_bytes, effective_timeout(grp, timeout_ms));
+    bucketed(grp, v, op, -1, bucket_bytes, effective_timeout(grp, timeout_ms));
+  });
+}
+
+int32_t bgn_dist_broadcast_coalesced(bgn_process_group* g, bgn_tensor* const* ts, int32_t n, int32_t src,
+                                     int64_t bucket_bytes, int64_t timeout_ms) noexcept {
+  return guard([&] {
+    auto& grp = G(g);
+    if (n < 0 || (n > 0 && !ts)) throw invalid_argument("broadcast_coalesced: invalid tensor list");
+    if (src < 0 || src >= grp.size)
+      throw invalid_argument("broadcast_coalesced: source rank must be in 0.." + std::to_string(grp.size - 1) +
+                             ", got " + std::to_string(src));
+    std::vector<at::Tensor> v;
+    v.reserve(n);
+    for (int32_t i = 0; i < n; ++i) v.push_back(M(ts[i]));
+    bucketed(grp, v, BGN_DIST_SUM, src, bucket_bytes, effective_timeout(grp, timeout_ms));
   });
 }
 
@@ -544,9 +609,7 @@ int32_t bgn_sync_batch_norm(const bgn_tensor* x, bgn_tensor* rm, bgn_tensor* rv,
     args.eps = eps;
     args.group = &grp;
     args.timeout = effective_timeout(grp, timeout_ms);
-    at::Tensor w = weight ? T(weight) : at::Tensor();
-    at::Tensor b = bias ? T(bias) : at::Tensor();
-    out(o, SyncBatchNormFunction::apply(input, w, b, args));
+    out(o, SyncBatchNormFunction::apply(input, opt(weight), opt(bias), args));
   });
 }
 
