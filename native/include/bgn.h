@@ -242,9 +242,12 @@ BGN_API void bgn_dist_store_free(bgn_store* s) BGN_NOEXCEPT;
 BGN_API int32_t bgn_dist_store_set(bgn_store* s, const char* key, const uint8_t* value, int64_t nbytes) BGN_NOEXCEPT;
 /* Waits (at most the store's timeout) until key is set; the value comes back as a 1-d uint8 tensor. */
 BGN_API int32_t bgn_dist_store_get(bgn_store* s, const char* key, bgn_tensor** out) BGN_NOEXCEPT;
-/* A process group over the store (which the group keeps alive; the store handle may be freed afterwards). */
+/* A process group over the store (which the group keeps alive; the store handle may be freed afterwards).
+ * check_collectives=1 makes every collective first agree across ranks on its signature (dtypes, sizes, root, op:
+ * one tiny extra allreduce), so mismatched calls fail on every rank with a clear error instead of Gloo aborting. */
 BGN_API int32_t bgn_dist_pg_create(bgn_store* store, int32_t backend, int32_t rank, int32_t world_size,
-                                   int64_t timeout_ms, bgn_process_group** out) BGN_NOEXCEPT;
+                                   int64_t timeout_ms, int32_t check_collectives,
+                                   bgn_process_group** out) BGN_NOEXCEPT;
 BGN_API void bgn_dist_pg_free(bgn_process_group* g) BGN_NOEXCEPT;
 /* In place on t; AVG (floating tensors only) is a sum divided by the world size. */
 BGN_API int32_t bgn_dist_all_reduce(bgn_process_group* g, bgn_tensor* t, int32_t op, int64_t timeout_ms) BGN_NOEXCEPT;

@@ -52,14 +52,17 @@ struct bgn_process_group {
   int rank = 0;
   int size = 1;
   milliseconds timeout{0};
+  bool check = true;  // agree on each collective's signature first (see check_same)
 };
 
 namespace {
 
-// The message of any exception, without libtorch's C++ backtrace.
+// The message of any exception, without libtorch's C++ backtrace nor a final period (callers append a sentence).
 std::string message_of(const std::exception& e) {
-  if (auto c = dynamic_cast<const c10::Error*>(&e)) return c->what_without_backtrace();
-  return e.what();
+  std::string m = e.what();
+  if (auto c = dynamic_cast<const c10::Error*>(&e)) m = c->what_without_backtrace();
+  while (!m.empty() && (m.back() == '.' || m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m;
 }
 
 std::string seconds(milliseconds t) {
@@ -82,14 +85,15 @@ std::string where(const bgn_process_group& g) {
 }
 
 // Waits for a collective with a deadline and turns every failure into one clear exception.
-void wait(const bgn_process_group& g, const c10::intrusive_ptr<c10d::Work>& work, const char* op, milliseconds timeout) {
+void wait(const bgn_process_group& g, const c10::intrusive_ptr<c10d::Work>& work, const std::string& op,
+          milliseconds timeout) {
   try {
     work->wait(timeout);
   } catch (const std::exception& e) {
     if (!work->isCompleted())
-      throw std::runtime_error(std::string(op) + " timed out after " + seconds(timeout) + " (" + where(g) +
+      throw std::runtime_error(op + " timed out after " + seconds(timeout) + " (" + where(g) +
                                "): a peer process is missing, stuck or dead. The process group is no longer usable.");
-    throw std::runtime_error(std::string(op) + " failed (" + where(g) + "): " + message_of(e) +
+    throw std::runtime_error(op + " failed (" + where(g) + "): " + message_of(e) +
                              ". A peer process may have died; the process group is no longer usable.");
   }
 }
@@ -97,6 +101,33 @@ void wait(const bgn_process_group& g, const c10::intrusive_ptr<c10d::Work>& work
 void check_dense(const at::Tensor& t, const char* op) {
   if (!t.defined()) throw invalid_argument(std::string(op) + ": undefined tensor");
   if (t.layout() != at::kStrided) throw invalid_argument(std::string(op) + " needs a dense (strided) tensor");
+}
+
+// Describes one tensor for a collective's signature.
+std::string describe(const at::Tensor& t) {
+  return std::string(c10::toString(t.scalar_type())) + "[" + std::to_string(t.numel()) + "]";
+}
+
+// Gloo aborts the whole process (std::terminate in its I/O thread) when ranks exchange buffers of different sizes,
+// so, unless disabled, the ranks first agree on what they are about to do: one tiny MAX-allreduce of a hash of
+// (collective, dtypes, sizes, root, op) and its negation tells every rank whether all hashes were equal.
+void check_same(const bgn_process_group& g, const std::string& what, milliseconds timeout) {
+  if (!g.check || g.size == 1) return;
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (unsigned char c : what) h = (h ^ c) * 1099511628211ull;
+  const int64_t sig = static_cast<int64_t>(h >> 2);
+  auto t = at::empty({2}, at::TensorOptions().dtype(at::kLong));
+  t.data_ptr<int64_t>()[0] = sig;
+  t.data_ptr<int64_t>()[1] = -sig;
+  std::vector<at::Tensor> v{t};
+  c10d::AllreduceOptions o;
+  o.reduceOp = c10d::ReduceOp::MAX;
+  o.timeout = timeout;
+  wait(g, g.pg->allreduce(v, o), what, timeout);
+  if (t.data_ptr<int64_t>()[0] != sig || t.data_ptr<int64_t>()[1] != -sig)
+    throw std::runtime_error("the ranks disagree on a collective (" + where(g) + "): this rank does " + what +
+                             ", another rank does something else. Every rank must issue the same collectives, on "
+                             "tensors of the same dtypes and sizes, in the same order");
 }
 
 c10d::ReduceOp reduce_op(int32_t op, const at::Tensor& t, const char* name) {
@@ -114,13 +145,15 @@ c10d::ReduceOp reduce_op(int32_t op, const at::Tensor& t, const char* name) {
 void allreduce_one(bgn_process_group& g, at::Tensor& t, int32_t op, milliseconds timeout) {
   check_dense(t, "all_reduce");
   auto rop = reduce_op(op, t, "all_reduce");
+  const std::string what = "all_reduce(" + describe(t) + ", op " + std::to_string(op) + ")";
+  check_same(g, what, timeout);
   at::NoGradGuard no_grad;
   at::Tensor buf = t.is_contiguous() ? t : t.contiguous();
   std::vector<at::Tensor> v{buf};
   c10d::AllreduceOptions o;
   o.reduceOp = rop;
   o.timeout = timeout;
-  wait(g, g.pg->allreduce(v, o), "all_reduce", timeout);
+  wait(g, g.pg->allreduce(v, o), what, timeout);
   if (op == BGN_DIST_AVG && g.size > 1) buf.div_(g.size);
   if (!buf.is_same(t)) t.copy_(buf);
 }
@@ -132,10 +165,14 @@ void bucketed(bgn_process_group& g, const std::vector<at::Tensor>& ts, int32_t o
   constexpr size_t kInFlight = 3;
   const char* name = src < 0 ? "all_reduce_coalesced" : "broadcast_coalesced";
   if (bucket_bytes <= 0) throw invalid_argument(std::string(name) + ": bucket size must be positive");
+  std::string what = std::string(name) + "(bucket " + std::to_string(bucket_bytes) + " B, op " + std::to_string(op) +
+                     ", src " + std::to_string(src) + ":";
   for (const auto& t : ts) {
     check_dense(t, name);
     if (src < 0) reduce_op(op, t, name);
+    what += " " + describe(t);
   }
+  check_same(g, what + ")", timeout);
   at::NoGradGuard no_grad;
 
   // Buckets are formed in list order per (dtype, device), so every rank builds the same buckets from the same list.
@@ -263,6 +300,8 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
       sum = at::zeros({C}, dopt);
       sumsq = at::zeros({C}, dopt);
     }
+    // The local batch may differ between ranks; the channels may not.
+    check_same(g, "sync_batch_norm(" + std::to_string(C) + " channels)", args.timeout);
     std::vector<at::Tensor> v{at::cat({sum, sumsq, at::full({1}, local_n, dopt)})};
     c10d::AllreduceOptions o;
     o.timeout = args.timeout;
@@ -439,7 +478,7 @@ int32_t bgn_dist_store_get(bgn_store* s, const char* key, bgn_tensor** o) noexce
 }
 
 int32_t bgn_dist_pg_create(bgn_store* s, int32_t backend, int32_t rank, int32_t world_size, int64_t timeout_ms,
-                           bgn_process_group** o) noexcept {
+                           int32_t check_collectives, bgn_process_group** o) noexcept {
   return guard([&] {
     if (!o) throw invalid_argument("null output pointer");
     *o = nullptr;
@@ -453,6 +492,7 @@ int32_t bgn_dist_pg_create(bgn_store* s, int32_t backend, int32_t rank, int32_t 
     g->rank = rank;
     g->size = world_size;
     g->timeout = timeout;
+    g->check = check_collectives != 0;
     // Two processes claiming one rank would deadlock Gloo's setup; catch it here.
     // Each group gets its own key space in the store (Gloo's setup keys would collide otherwise).
     auto store = c10::make_intrusive<c10d::PrefixStore>("bgn/group" + std::to_string(s->groups++), s->store);
@@ -554,13 +594,15 @@ int32_t bgn_dist_broadcast(bgn_process_group* g, bgn_tensor* t, int32_t src, int
       throw invalid_argument("broadcast: source rank must be in 0.." + std::to_string(grp.size - 1) + ", got " +
                              std::to_string(src));
     auto timeout = effective_timeout(grp, timeout_ms);
+    const std::string what = "broadcast(" + describe(tensor) + ", src " + std::to_string(src) + ")";
+    check_same(grp, what, timeout);
     at::NoGradGuard no_grad;
     at::Tensor buf = tensor.is_contiguous() ? tensor : tensor.contiguous();
     std::vector<at::Tensor> v{buf};
     c10d::BroadcastOptions o;
     o.rootRank = src;
     o.timeout = timeout;
-    wait(grp, grp.pg->broadcast(v, o), "broadcast", timeout);
+    wait(grp, grp.pg->broadcast(v, o), what, timeout);
     if (!buf.is_same(tensor)) tensor.copy_(buf);
   });
 }

@@ -9,7 +9,7 @@ using static BigGan.Torch.torch;
 // prints "ERROR <type>: <message>" on stderr and exits 3. Every scenario is bounded in time.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: BigGan.DistWorker <collectives|syncbn|loop|init> [--timeout-ms N] [--key value]...");
+    Console.Error.WriteLine("usage: BigGan.DistWorker <collectives|syncbn|loop|init|mismatch> [--timeout-ms N] [--key value]...");
     return 2;
 }
 var options = new Dictionary<string, string>();
@@ -26,6 +26,7 @@ try
         "syncbn" => Scenarios.SyncBatchNorm(timeout, Opt("batch", 3), Opt("channels", 4), Opt("size", 3), (ulong)Opt("seed", 7)),
         "loop" => Scenarios.Loop(timeout, Opt("max-seconds", 60)),
         "init" => Scenarios.Init(timeout),
+        "mismatch" => Scenarios.Mismatch(timeout),
         _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
     };
     Console.Out.WriteLine("RESULT " + JsonSerializer.Serialize(result));
@@ -159,6 +160,16 @@ internal static class Scenarios
             Thread.Sleep(20);
         }
         return new Dictionary<string, object> { ["steps"] = step };
+    }
+
+    /// <summary>A programming error: the ranks allreduce tensors of different sizes. Gloo's own error must come back
+    /// as an exception (or the collective times out), never a crash or a hang.</summary>
+    public static Dictionary<string, object> Mismatch(TimeSpan timeout)
+    {
+        distributed.init_process_group("gloo", timeout);
+        using var t = ones([distributed.get_rank() == 0 ? 4 : 4096], float32);
+        distributed.all_reduce(t);
+        return new Dictionary<string, object> { ["result"] = t.data<float>().Take(4).ToArray() };
     }
 
     public static Dictionary<string, object> Init(TimeSpan timeout)

@@ -22,6 +22,8 @@ public sealed class ProcessGroup : IDisposable
     /// <summary>"gloo" or "nccl".</summary>
     public string backend { get; }
     public TimeSpan timeout { get; }
+    /// <summary>Whether each collective first checks that all ranks agree on it (see the constructor).</summary>
+    public bool check_collectives { get; }
     /// <summary>Index of this process on its machine (LOCAL_RANK; equals the rank when not given).</summary>
     public int local_rank { get; }
     /// <summary>The rendezvous store, when this group was created by init_process_group (it then owns it).</summary>
@@ -29,23 +31,30 @@ public sealed class ProcessGroup : IDisposable
 
     private readonly int _rank, _size;
 
-    /// <summary>Creates a group over a rendezvous store. The group keeps the native store alive by itself.</summary>
-    public ProcessGroup(TCPStore store, int rank, int world_size, string backend = "gloo", TimeSpan? timeout = null, int? local_rank = null)
-        : this(store, rank, world_size, backend, timeout ?? torch.distributed.default_pg_timeout, local_rank, ownsStore: false) { }
+    /// <summary>
+    /// Creates a group over a rendezvous store (the group keeps the native store alive by itself). With
+    /// <paramref name="check_collectives"/> every collective first checks, with one tiny extra allreduce, that all
+    /// ranks are doing the same thing (same collective, dtypes, sizes, root): a mismatch then fails on every rank with
+    /// a clear <see cref="DistributedException"/>, where Gloo itself would abort the process.
+    /// </summary>
+    public ProcessGroup(TCPStore store, int rank, int world_size, string backend = "gloo", TimeSpan? timeout = null, int? local_rank = null,
+        bool check_collectives = true)
+        : this(store, rank, world_size, backend, timeout ?? torch.distributed.default_pg_timeout, local_rank, check_collectives, ownsStore: false) { }
 
-    internal ProcessGroup(TCPStore store, int rank, int world_size, string backend, TimeSpan timeout, int? local_rank, bool ownsStore)
+    internal ProcessGroup(TCPStore store, int rank, int world_size, string backend, TimeSpan timeout, int? local_rank, bool check_collectives, bool ownsStore)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (world_size < 1) throw new ArgumentOutOfRangeException(nameof(world_size), world_size, "world size must be at least 1");
         if (rank < 0 || rank >= world_size) throw new ArgumentOutOfRangeException(nameof(rank), rank, $"rank must be in 0..{world_size - 1}");
         var code = BackendCode(backend);
-        DistributedException.Check(N.bgn_dist_pg_create(store.Handle, code, rank, world_size, Milliseconds(timeout, nameof(timeout)), out var h));
+        DistributedException.Check(N.bgn_dist_pg_create(store.Handle, code, rank, world_size, Milliseconds(timeout, nameof(timeout)), check_collectives ? 1 : 0, out var h));
         Handle = h;
         this.backend = backend.ToLowerInvariant();
         this.timeout = timeout;
         _rank = rank;
         _size = world_size;
         this.local_rank = local_rank ?? rank;
+        this.check_collectives = check_collectives;
         if (ownsStore) _ownedStore = store;
     }
 

@@ -36,15 +36,16 @@ public static partial class torch
         /// Missing or malformed variables fail at once with <see cref="ArgumentException"/>; an unreachable master or
         /// too few processes fail within <paramref name="timeout"/> with <see cref="DistributedException"/>.
         /// </summary>
-        public static ProcessGroup init_process_group(string backend = "gloo", TimeSpan? timeout = null) =>
-            init_process_group(backend, DistributedEnvironment.FromEnvironment(), timeout);
+        public static ProcessGroup init_process_group(string backend = "gloo", TimeSpan? timeout = null, bool check_collectives = true) =>
+            init_process_group(backend, DistributedEnvironment.FromEnvironment(), timeout, check_collectives);
 
         /// <summary>Joins a job given explicitly instead of by environment variables.</summary>
         public static ProcessGroup init_process_group(string backend, string master_addr, int master_port, int rank, int world_size,
-            TimeSpan? timeout = null, int? local_rank = null) =>
-            init_process_group(backend, new DistributedEnvironment(master_addr, master_port, rank, world_size, local_rank), timeout);
+            TimeSpan? timeout = null, int? local_rank = null, bool check_collectives = true) =>
+            init_process_group(backend, new DistributedEnvironment(master_addr, master_port, rank, world_size, local_rank), timeout, check_collectives);
 
-        public static ProcessGroup init_process_group(string backend, DistributedEnvironment environment, TimeSpan? timeout = null)
+        /// <summary>Joins the job described by <paramref name="environment"/>. <paramref name="check_collectives"/>: see <see cref="ProcessGroup(TCPStore, int, int, string, TimeSpan?, int?, bool)"/>.</summary>
+        public static ProcessGroup init_process_group(string backend, DistributedEnvironment environment, TimeSpan? timeout = null, bool check_collectives = true)
         {
             ArgumentNullException.ThrowIfNull(environment);
             ProcessGroup.BackendCode(backend);
@@ -57,7 +58,7 @@ public static partial class torch
                 var store = new TCPStore(environment.MasterAddr, environment.MasterPort, environment.WorldSize, environment.IsMaster, t);
                 try
                 {
-                    _default = new ProcessGroup(store, environment.Rank, environment.WorldSize, backend, t, environment.LocalRank, ownsStore: true);
+                    _default = new ProcessGroup(store, environment.Rank, environment.WorldSize, backend, t, environment.LocalRank, check_collectives, ownsStore: true);
                 }
                 catch
                 {

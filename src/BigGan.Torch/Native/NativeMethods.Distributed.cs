@@ -13,7 +13,7 @@ internal static unsafe partial class NativeMethods
     internal static partial int bgn_dist_store_set(StoreHandle store, string key, byte* value, long nbytes);
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int bgn_dist_store_get(StoreHandle store, string key, out TensorHandle value);
-    [LibraryImport(Lib)] internal static partial int bgn_dist_pg_create(StoreHandle store, int backend, int rank, int worldSize, long timeoutMs, out ProcessGroupHandle group);
+    [LibraryImport(Lib)] internal static partial int bgn_dist_pg_create(StoreHandle store, int backend, int rank, int worldSize, long timeoutMs, int checkCollectives, out ProcessGroupHandle group);
     [LibraryImport(Lib)] internal static partial void bgn_dist_pg_free(IntPtr group);
     [LibraryImport(Lib)] internal static partial int bgn_dist_all_reduce(ProcessGroupHandle group, TensorHandle t, int op, long timeoutMs);
     [LibraryImport(Lib)] internal static partial int bgn_dist_all_reduce_coalesced(ProcessGroupHandle group, IntPtr* tensors, int n, int op, long bucketBytes, long timeoutMs);

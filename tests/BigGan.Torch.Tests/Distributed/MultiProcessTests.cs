@@ -119,6 +119,20 @@ public sealed class MultiProcessTests
     }
 
     [TestMethod]
+    public void RanksThatDisagreeOnACollectiveFailClearlyInsteadOfCrashing()
+    {
+        // Rank 0 reduces 4 elements, rank 1 4096: unchecked, Gloo would abort rank 0 (std::terminate).
+        using var job = DistWorkers.Start("mismatch", 2, 2, timeoutMs: 5_000);
+        job.WaitAll(ExitLimit);
+        foreach (var w in job.Ranks)
+        {
+            Assert.AreEqual(3, w.ExitCode, job.Describe());
+            StringAssert.Contains(w.Stderr, "the ranks disagree on a collective", job.Describe());
+            StringAssert.Contains(w.Stderr, w.Rank == 0 ? "all_reduce(Float[4]" : "all_reduce(Float[4096]", job.Describe());
+        }
+    }
+
+    [TestMethod]
     public void TwoProcessesClaimingOneRankAreRejected()
     {
         var port = DistWorkers.FreePort();
