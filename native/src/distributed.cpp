@@ -111,7 +111,7 @@ std::string describe(const at::Tensor& t) {
 // Gloo aborts the whole process (std::terminate in its I/O thread) when ranks exchange buffers of different sizes,
 // so, unless disabled, the ranks first agree on what they are about to do: one tiny MAX-allreduce of a hash of
 // (collective, dtypes, sizes, root, op) and its negation tells every rank whether all hashes were equal.
-void check_same(const bgn_process_group& g, const std::string& what, milliseconds timeout) {
+void check_same(const bgn_process_group& g, const std::string& what, at::Device device, milliseconds timeout) {
   if (!g.check || g.size == 1) return;
   uint64_t h = 1469598103934665603ull;  // FNV-1a
   for (unsigned char c : what) h = (h ^ c) * 1099511628211ull;
@@ -119,11 +119,12 @@ void check_same(const bgn_process_group& g, const std::string& what, millisecond
   auto t = at::empty({2}, at::TensorOptions().dtype(at::kLong));
   t.data_ptr<int64_t>()[0] = sig;
   t.data_ptr<int64_t>()[1] = -sig;
-  std::vector<at::Tensor> v{t};
+  std::vector<at::Tensor> v{t.to(device)};  // NCCL reduces device tensors only
   c10d::AllreduceOptions o;
   o.reduceOp = c10d::ReduceOp::MAX;
   o.timeout = timeout;
   wait(g, g.pg->allreduce(v, o), what, timeout);
+  t = v[0].cpu();
   if (t.data_ptr<int64_t>()[0] != sig || t.data_ptr<int64_t>()[1] != -sig)
     throw std::runtime_error("the ranks disagree on a collective (" + where(g) + "): this rank does " + what +
                              ", another rank does something else. Every rank must issue the same collectives, on "
@@ -146,7 +147,7 @@ void allreduce_one(bgn_process_group& g, at::Tensor& t, int32_t op, milliseconds
   check_dense(t, "all_reduce");
   auto rop = reduce_op(op, t, "all_reduce");
   const std::string what = "all_reduce(" + describe(t) + ", op " + std::to_string(op) + ")";
-  check_same(g, what, timeout);
+  check_same(g, what, t.device(), timeout);
   at::NoGradGuard no_grad;
   at::Tensor buf = t.is_contiguous() ? t : t.contiguous();
   std::vector<at::Tensor> v{buf};
@@ -172,7 +173,7 @@ void bucketed(bgn_process_group& g, const std::vector<at::Tensor>& ts, int32_t o
     if (src < 0) reduce_op(op, t, name);
     what += " " + describe(t);
   }
-  check_same(g, what + ")", timeout);
+  check_same(g, what + ")", ts.empty() ? at::Device(at::kCPU) : ts.front().device(), timeout);
   at::NoGradGuard no_grad;
 
   // Buckets are formed in list order per (dtype, device), so every rank builds the same buckets from the same list.
@@ -295,7 +296,7 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
       sumsq = at::zeros({C}, dopt);
     }
     // The local batch may differ between ranks; the channels may not.
-    check_same(g, "sync_batch_norm(" + std::to_string(C) + " channels)", args.timeout);
+    check_same(g, "sync_batch_norm(" + std::to_string(C) + " channels)", x.device(), args.timeout);
     std::vector<at::Tensor> v{at::cat({sum, sumsq, at::full({1}, local_n, dopt)})};
     c10d::AllreduceOptions o;
     o.timeout = args.timeout;
@@ -305,7 +306,7 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
     if (n <= 1)
       throw invalid_argument(
           "sync_batch_norm in training mode needs more than 1 value per channel across all ranks, got " +
-                             std::to_string(static_cast<int64_t>(n)));
+          std::to_string(static_cast<int64_t>(n)));
     auto mean = stats.narrow(0, 0, C) / n;
     auto var = (stats.narrow(0, C, C) / n - mean * mean).clamp_min(0);
     auto invstd = (var + args.eps).rsqrt();
@@ -597,7 +598,7 @@ int32_t bgn_dist_broadcast(bgn_process_group* g, bgn_tensor* t, int32_t src, int
                              std::to_string(src));
     auto timeout = effective_timeout(grp, timeout_ms);
     const std::string what = "broadcast(" + describe(tensor) + ", src " + std::to_string(src) + ")";
-    check_same(grp, what, timeout);
+    check_same(grp, what, tensor.device(), timeout);
     at::NoGradGuard no_grad;
     at::Tensor buf = tensor.is_contiguous() ? tensor : tensor.contiguous();
     std::vector<at::Tensor> v{buf};

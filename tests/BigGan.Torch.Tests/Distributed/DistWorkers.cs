@@ -130,6 +130,13 @@ internal sealed class DistWorkers : IDisposable
 
         public void Kill() => _process.Kill(entireProcessTree: true);
 
+        /// <summary>Sends a POSIX signal (e.g. STOP) to the worker.</summary>
+        public void Signal(string name)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + name, _process.Id.ToString()]) { UseShellExecute = false })!;
+            if (!kill.WaitForExit(TimeSpan.FromSeconds(10)) || kill.ExitCode != 0) Assert.Fail($"kill -{name} {_process.Id} failed");
+        }
+
         /// <summary>The JSON the worker printed after "RESULT "; fails with the worker's output when there is none.</summary>
         public JsonElement Result()
         {
