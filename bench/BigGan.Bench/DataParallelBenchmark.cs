@@ -122,6 +122,11 @@ public sealed class DataParallelBenchmark : IBenchmark
             var total = grads.Sum(g => g.numel()) * 4 / 1e6;
             var ms = MedianMs(pg, seconds, () => pg.allreduce_coalesced(grads, ReduceOp.AVG));
             Figure("dp_grad_allreduce_ms", ms, "ms", ("mb", Math.Round(total, 2)), ("tensors", grads.Count), ("bucket_mb", ProcessGroup.DefaultBucketBytes / 1e6));
+            var oneMb = MedianMs(pg, seconds, () => pg.allreduce_coalesced(grads, ReduceOp.AVG, bucket_bytes: 1 << 20));
+            Figure("dp_grad_allreduce_1mb_buckets_ms", oneMb, "ms", ("mb", Math.Round(total, 2)), ("tensors", grads.Count), ("bucket_mb", 1.048576));
+            using var flat = zeros([grads.Sum(g => g.numel())], float32);
+            var raw = MedianMs(pg, seconds, () => unchecked_.allreduce(flat));
+            Figure("dp_grad_allreduce_flat_ms", raw, "ms", ("mb", Math.Round(total, 2)), ("what", "one preflattened buffer, no check, no copies: the communication alone"));
             var one = MedianMs(pg, seconds, () => { foreach (var g in grads) pg.allreduce(g, ReduceOp.AVG); });
             Figure("dp_grad_allreduce_unbucketed_ms", one, "ms", ("mb", Math.Round(total, 2)), ("tensors", grads.Count), ("what", "one allreduce per tensor, for comparison"));
         }
@@ -134,15 +139,23 @@ public sealed class DataParallelBenchmark : IBenchmark
             var b = zeros([64], float32, requires_grad: true);
             var rm = zeros([64]);
             var rv = ones([64]);
-            double Step(bool sync) => MedianMs(pg, seconds, () =>
+            void Step(bool sync)
             {
                 using var s = NewDisposeScope();
                 var y = sync ? distributed.sync_batch_norm(x, rm, rv, w, b, training: true, group: pg)
                              : nn.functional.batch_norm(x, rm, rv, w, b, training: true);
                 y.sum().backward();
+            }
+            // Interleaved, so both see the same machine load.
+            var pairs = new List<(double local, double sync)>();
+            var sw = new Stopwatch();
+            MedianMs(pg, seconds, () =>
+            {
+                sw.Restart(); Step(false); var l = sw.Elapsed.TotalMilliseconds;
+                sw.Restart(); Step(true); pairs.Add((l, sw.Elapsed.TotalMilliseconds));
             });
-            var local = Step(false);
-            var synced = Step(true);
+            var local = Report.Median(pairs.Select(p => p.local));
+            var synced = Report.Median(pairs.Select(p => p.sync));
             Figure("dp_sync_bn_overhead_ms", synced - local, "ms", ("shape", "32x64x16x16 float32, forward+backward"), ("local_bn_ms", Math.Round(local, 3)), ("sync_bn_ms", Math.Round(synced, 3)));
         }
         pg.barrier();
