@@ -4,6 +4,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   libtorch-dev            # libtorch 1.13 (CPU; oneDNN, gloo): the engine
+  libgloo-dev             # gloo headers, needed to compile the shim's c10d ProcessGroupGloo bindings
   libopenblas0-pthread    # fast BLAS (without it libtorch falls back to a ~14x slower reference BLAS)
   libopencv-imgcodecs-dev # image decode/encode for the native shim
   libopencv-imgproc-dev   # image resize

@@ -231,6 +231,50 @@ BGN_API int32_t bgn_bench_native_add(const bgn_tensor* a, const bgn_tensor* b, i
 BGN_API int32_t bgn_linalg_eigh(const bgn_tensor* a, int32_t compute_vectors, bgn_tensor** eigenvalues,
                                 bgn_tensor** eigenvectors) BGN_NOEXCEPT;
 
+/* ---- distributed (c10d): rendezvous, process groups, collectives, cross-replica batch norm ----
+ * Collectives block until done and take a timeout in milliseconds (<= 0: the group's own timeout). A timeout, a
+ * dead peer or a Gloo error comes back as an error status, never a hang or an abort; after one, the group is not
+ * usable any more (free it and exit). Every rank must issue the same collectives in the same order. */
+typedef struct bgn_store bgn_store;
+typedef struct bgn_process_group bgn_process_group;
+enum bgn_dist_backend { BGN_DIST_GLOO = 0, BGN_DIST_NCCL = 1 };
+enum bgn_dist_reduce { BGN_DIST_SUM = 0, BGN_DIST_AVG = 1 };
+/* 1 when this build can create process groups of that backend (NCCL only in CUDA builds), else 0. */
+BGN_API int32_t bgn_dist_backend_available(int32_t backend) BGN_NOEXCEPT;
+/* TCPStore rendezvous at host:port. The master (is_master=1) listens there and waits until world_size processes
+ * (itself included) joined; the others connect (retrying) and join. Fails after timeout_ms. */
+BGN_API int32_t bgn_dist_store_create(const char* host, int32_t port, int32_t world_size, int32_t is_master,
+                                      int64_t timeout_ms, bgn_store** out) BGN_NOEXCEPT;
+BGN_API void bgn_dist_store_free(bgn_store* s) BGN_NOEXCEPT;
+BGN_API int32_t bgn_dist_store_set(bgn_store* s, const char* key, const uint8_t* value, int64_t nbytes) BGN_NOEXCEPT;
+/* Waits (at most the store's timeout) until key is set; the value comes back as a 1-d uint8 tensor. */
+BGN_API int32_t bgn_dist_store_get(bgn_store* s, const char* key, bgn_tensor** out) BGN_NOEXCEPT;
+/* A process group over the store (which the group keeps alive; the store handle may be freed afterwards).
+ * check_collectives=1 makes every collective first agree across ranks on its signature (dtypes, sizes, root, op:
+ * one tiny extra allreduce), so mismatched calls fail on every rank with a clear error instead of Gloo aborting. */
+BGN_API int32_t bgn_dist_pg_create(bgn_store* store, int32_t backend, int32_t rank, int32_t world_size,
+                                   int64_t timeout_ms, int32_t check_collectives,
+                                   bgn_process_group** out) BGN_NOEXCEPT;
+BGN_API void bgn_dist_pg_free(bgn_process_group* g) BGN_NOEXCEPT;
+/* In place on t; AVG (floating tensors only) is a sum divided by the world size. */
+BGN_API int32_t bgn_dist_all_reduce(bgn_process_group* g, bgn_tensor* t, int32_t op, int64_t timeout_ms) BGN_NOEXCEPT;
+/* In place on every tensor: flattened into one buffer per bucket of at most bucket_bytes (per dtype and device,
+ * in list order; a larger tensor gets a bucket of its own), reduced, copied back. */
+BGN_API int32_t bgn_dist_all_reduce_coalesced(bgn_process_group* g, bgn_tensor* const* ts, int32_t n, int32_t op,
+                                              int64_t bucket_bytes, int64_t timeout_ms) BGN_NOEXCEPT;
+BGN_API int32_t bgn_dist_broadcast(bgn_process_group* g, bgn_tensor* t, int32_t src, int64_t timeout_ms) BGN_NOEXCEPT;
+/* Broadcasts every tensor from rank src, bucketed like bgn_dist_all_reduce_coalesced (e.g. parameters at start). */
+BGN_API int32_t bgn_dist_broadcast_coalesced(bgn_process_group* g, bgn_tensor* const* ts, int32_t n, int32_t src,
+                                             int64_t bucket_bytes, int64_t timeout_ms) BGN_NOEXCEPT;
+BGN_API int32_t bgn_dist_barrier(bgn_process_group* g, int64_t timeout_ms) BGN_NOEXCEPT;
+/* Batch norm whose training statistics are those of the global batch across the group (running stats updated
+ * with the global unbiased variance); differentiable, its backward allreduces too. Eval mode uses the running
+ * statistics and no communication (g may then be null). Optional tensors may be null. */
+BGN_API int32_t bgn_sync_batch_norm(const bgn_tensor* x, bgn_tensor* running_mean, bgn_tensor* running_var,
+                                    const bgn_tensor* weight, const bgn_tensor* bias, int32_t training,
+                                    double momentum, double eps, bgn_process_group* g, int64_t timeout_ms,
+                                    bgn_tensor** out) BGN_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif
