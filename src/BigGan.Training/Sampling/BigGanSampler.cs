@@ -1,0 +1,555 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using BigGan.Torch;
+using BigGan.Training.Model;
+using BigGan.Training.Training;
+using static BigGan.Torch.torch;
+
+namespace BigGan.Training.Sampling;
+
+/// <summary>
+/// Images from a trained BigGAN generator (by default the EMA copy of a run's latest checkpoint).
+/// <list type="bullet">
+/// <item>Latents: row i of a sample with seed s is drawn from its own random stream seeded with a hash of (s, i)
+/// (<see cref="LatentSampler"/>), so an image depends on (seed, row index) and never on the batch size.</item>
+/// <item>Truncation: the paper's by default (every |z_i| &gt; t resampled); the TF-Hub convention as
+/// <see cref="Truncation.TFHub"/>.</item>
+/// <item>Batch norm: eval mode with running statistics, or standing statistics (<see cref="UseStandingStatistics"/>).</item>
+/// <item>Classes: ids, soft mixtures (a weight vector over classes, through the class embedding), or embedded vectors.</item>
+/// <item>Batched internally (<see cref="SamplerOptions.BatchSize"/> rows per forward), without autograd (inference mode).</item>
+/// </list>
+/// Calls are serialised by a lock, so one sampler can be shared between threads. Bad arguments throw
+/// <see cref="ArgumentException"/> naming what was wrong.
+/// </summary>
+public sealed class BigGanSampler : IDisposable
+{
+    /// <summary>Optional file of a run folder: one class name per line, in class-index order.</summary>
+    public const string ClassNamesFile = "classes.txt";
+
+    /// <summary>How far the weights of a class mixture may sum from 1.</summary>
+    public const double MixtureTolerance = 1e-4;
+
+    private readonly object _gate = new();
+    private readonly bool _ownsGenerator;
+    private BatchNormSnapshot? _runningStatistics;
+    private bool _disposed;
+
+    /// <summary>Wraps a generator. With <paramref name="ownsGenerator"/> the sampler disposes it; otherwise its
+    /// batch-norm statistics are restored on dispose if standing statistics replaced them.</summary>
+    public BigGanSampler(Model.Generator generator, SamplerOptions? options = null, bool ownsGenerator = false)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        var o = (options ?? new SamplerOptions()).Validate();
+        Generator = generator;
+        _ownsGenerator = ownsGenerator;
+        BatchSize = o.BatchSize;
+        if (o.ClassNames is not null && o.ClassNames.Count != generator.NumClasses)
+            throw new ArgumentException($"{o.ClassNames.Count} class names given for a generator of {generator.NumClasses} classes", nameof(options));
+        ClassNames = o.ClassNames?.ToArray() ?? Enumerable.Range(0, generator.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        if (o.Statistics == BatchNormStatistics.Standing) UseStandingStatistics(o.Standing);
+    }
+
+    /// <summary>
+    /// Loads a generator from a run folder (its latest checkpoint), a checkpoint folder, or a generator
+    /// .safetensors file, rebuilding it from the configuration saved in the file's metadata (or the run's config.json).
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">the path does not exist.</exception>
+    /// <exception cref="FileNotFoundException">the run has no checkpoint, or the requested network file is missing.</exception>
+    /// <exception cref="InvalidDataException">the file is not a readable safetensors file, or carries no usable configuration.</exception>
+    /// <exception cref="ArgumentException">the weights do not fit the configuration (another architecture).</exception>
+    public static BigGanSampler Load(string path, SamplerOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var o = (options ?? new SamplerOptions()).Validate();
+        var (file, runDir) = Resolve(path, o.Weights);
+        var metadata = safetensors.read_metadata(file);
+        var (model, train) = ReadConfig(file, metadata, runDir);
+        var g = new Model.Generator(model, skipInit: true);
+        try
+        {
+            Checkpoint.LoadModule(Path.GetDirectoryName(file)!, Path.GetFileName(file), g);
+            var names = o.ClassNames ?? ReadClassNames(runDir, model.NumClasses);
+            var statistics = o.Statistics ?? (train?.StandingStats == true ? BatchNormStatistics.Standing : BatchNormStatistics.Running);
+            var standing = o.Standing ?? new StandingStatisticsOptions
+            {
+                Accumulations = train?.NumStandingAccumulations ?? 16,
+                BatchSize = Math.Max(2, train?.BatchSize ?? 64),
+            };
+            var sampler = new BigGanSampler(g, o with { ClassNames = names, Statistics = statistics, Standing = standing }, ownsGenerator: true)
+            {
+                SourcePath = file,
+                Step = metadata.TryGetValue(Checkpoint.Keys.Step, out var s) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var step) ? step : null,
+            };
+            return sampler;
+        }
+        catch
+        {
+            g.Dispose();
+            throw;
+        }
+    }
+
+    public Model.Generator Generator { get; }
+    public ModelConfig Config => Generator.Config;
+    public int NumClasses => Generator.NumClasses;
+    public int DimZ => Generator.DimZ;
+    public int Channels => Config.Channels;
+    public int Resolution => Config.Resolution;
+
+    /// <summary>One name per class, in class-index order.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Rows per forward pass.</summary>
+    public int BatchSize { get; }
+
+    /// <summary>The file the weights were loaded from (null for a wrapped generator).</summary>
+    public string? SourcePath { get; private init; }
+
+    /// <summary>The training step of the loaded checkpoint, when known.</summary>
+    public long? Step { get; private init; }
+
+    /// <summary>Which batch-norm statistics the generator currently holds.</summary>
+    public BatchNormStatistics Statistics => _runningStatistics is null ? BatchNormStatistics.Running : BatchNormStatistics.Standing;
+
+    // ------------------------------------------------------------------ statistics
+
+    /// <summary>
+    /// Replaces the generator's batch-norm statistics with standing statistics (<see cref="StandingStatistics"/>); the
+    /// running statistics are kept and come back with <see cref="UseRunningStatistics"/>. Calling it again recomputes
+    /// from the running statistics' state (e.g. at another truncation).
+    /// </summary>
+    public void UseStandingStatistics(StandingStatisticsOptions? options = null, Truncation? truncation = null)
+    {
+        var o = (options ?? new StandingStatisticsOptions()).Validate();
+        truncation?.Validate(nameof(truncation));
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (_runningStatistics is null) _runningStatistics = BatchNormSnapshot.Take(Generator);
+            else _runningStatistics.Restore();
+            try
+            {
+                StandingStatistics.Accumulate(Generator, o, truncation);
+            }
+            catch
+            {
+                RestoreRunning();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Puts the running statistics back (no-op when they are in use).</summary>
+    public void UseRunningStatistics()
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            RestoreRunning();
+        }
+    }
+
+    private void RestoreRunning()
+    {
+        if (_runningStatistics is null) return;
+        _runningStatistics.Restore();
+        _runningStatistics.Dispose();
+        _runningStatistics = null;
+    }
+
+    // ------------------------------------------------------------------ latents
+
+    /// <summary>Latents of rows [firstRow, firstRow + count) of the sample seeded with <paramref name="seed"/>: float [count, DimZ].</summary>
+    public Tensor Latents(long firstRow, int count, Truncation truncation, ulong seed)
+    {
+        truncation.Validate(nameof(truncation));
+        if (count < 1) throw new ArgumentException($"count is {count}; expected at least 1", nameof(count));
+        if (firstRow < 0) throw new ArgumentException($"firstRow is {firstRow}; expected >= 0", nameof(firstRow));
+        return LatentSampler.RowsTensor(seed, firstRow, count, DimZ, truncation);
+    }
+
+    /// <summary>One latent per seed ([seeds.Length, DimZ] row-major); the seed is the row's own stream seed.</summary>
+    public void SampleLatents(ReadOnlySpan<ulong> seeds, Truncation truncation, Span<float> latents)
+    {
+        truncation.Validate(nameof(truncation));
+        if (latents.Length != (long)seeds.Length * DimZ)
+            throw new ArgumentException($"latents has {latents.Length} values; {seeds.Length} seeds × DimZ {DimZ} = {(long)seeds.Length * DimZ} expected", nameof(latents));
+        LatentSampler.Draw(seeds, truncation, latents);
+    }
+
+    // ------------------------------------------------------------------ the forward pass
+
+    /// <summary>Images float [N, C, R, R] in [−1, 1] for latents z (float [N, DimZ]) and class ids (int64 [N]).</summary>
+    public Tensor Generate(Tensor z, Tensor classes)
+    {
+        var n = CheckZ(z);
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.dim() != 1 || classes.dtype != ScalarType.Int64 || classes.shape[0] != n)
+            throw new ArgumentException($"classes must be int64 [{n}] (one id per row of z), got {classes.dtype} [{string.Join(", ", classes.shape)}]", nameof(classes));
+        CheckClassIds(classes.data<long>(), nameof(classes));
+        return Run(n, (start, len) =>
+        {
+            using var zs = z.narrow(0, start, len);
+            using var ys = classes.narrow(0, start, len);
+            return Generator.forward(zs, ys);
+        });
+    }
+
+    /// <summary>Images for latents and class mixtures: float [N, NumClasses], each row non-negative and summing to 1
+    /// (a one-hot row is a plain class). Mixed through the class embedding (<see cref="Model.Generator.EmbedSoft"/>).</summary>
+    public Tensor GenerateMixture(Tensor z, Tensor classWeights)
+    {
+        var n = CheckZ(z);
+        CheckMixtures(classWeights, n);
+        using var embedded = EmbedMixture(classWeights);
+        return GenerateEmbedded(z, embedded);
+    }
+
+    /// <summary>Images for latents and embedded class vectors float [N, <see cref="Model.Generator.ConditionDim"/>]
+    /// (from <see cref="Embed"/>, <see cref="EmbedMixture"/>, or an interpolation between them).</summary>
+    public Tensor GenerateEmbedded(Tensor z, Tensor classEmbedding)
+    {
+        var n = CheckZ(z);
+        ArgumentNullException.ThrowIfNull(classEmbedding);
+        var s = classEmbedding.shape;
+        if (s.Length != 2 || s[0] != n || s[1] != Generator.ConditionDim || !classEmbedding.dtype.IsFloatingPoint())
+            throw new ArgumentException($"class embedding must be float [{n}, {Generator.ConditionDim}], got {classEmbedding.dtype} [{string.Join(", ", s)}]", nameof(classEmbedding));
+        CheckFinite(classEmbedding, nameof(classEmbedding));
+        return Run(n, (start, len) =>
+        {
+            using var zs = z.narrow(0, start, len);
+            using var es = classEmbedding.narrow(0, start, len);
+            return Generator.ForwardEmbedded(zs, es);
+        });
+    }
+
+    /// <summary>Embedded class vectors [N, ConditionDim] of class ids (the shared embedding, or one-hot rows).</summary>
+    public Tensor Embed(Tensor classes)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.dim() != 1 || classes.dtype != ScalarType.Int64)
+            throw new ArgumentException($"classes must be int64 [N], got {classes.dtype} [{string.Join(", ", classes.shape)}]", nameof(classes));
+        CheckClassIds(classes.data<long>(), nameof(classes));
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var _ = no_grad();
+            return Generator.Embed(classes);
+        }
+    }
+
+    /// <summary>Embedded class vectors of class mixtures float [N, NumClasses] (rows non-negative, summing to 1).</summary>
+    public Tensor EmbedMixture(Tensor classWeights)
+    {
+        ArgumentNullException.ThrowIfNull(classWeights);
+        CheckMixtures(classWeights, classWeights.dim() == 2 ? classWeights.shape[0] : -1);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            using var _ = no_grad();
+            using var w = classWeights.to(ScalarType.Float32);
+            return Generator.EmbedSoft(w);
+        }
+    }
+
+    // ------------------------------------------------------------------ convenience
+
+    /// <summary>
+    /// <paramref name="count"/> images of each listed class, class-major: row r = k·count + j is the j-th image of
+    /// classes[k] and uses latent row r of <paramref name="seed"/>. Returns float [classes.Count · count, C, R, R] in [−1, 1].
+    /// </summary>
+    public Tensor Sample(IReadOnlyList<int> classes, int count, Truncation truncation, ulong seed)
+    {
+        var rows = RowClasses(classes, count);
+        return SampleRows(rows, truncation, seed);
+    }
+
+    /// <summary>One image per entry of <paramref name="rowClasses"/>; row i uses latent row firstRow + i of <paramref name="seed"/>.</summary>
+    public Tensor SampleRows(ReadOnlySpan<int> rowClasses, Truncation truncation, ulong seed, long firstRow = 0)
+    {
+        truncation.Validate(nameof(truncation));
+        if (rowClasses.Length == 0) throw new ArgumentException("no rows requested: give at least one class", nameof(rowClasses));
+        var ids = new long[rowClasses.Length];
+        for (int i = 0; i < ids.Length; i++) ids[i] = rowClasses[i];
+        CheckClassIds(ids, nameof(rowClasses));
+        using var scope = NewDisposeScope();
+        var z = Latents(firstRow, ids.Length, truncation, seed);
+        var y = tensor(ids);
+        return Generate(z, y).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><paramref name="count"/> images of one class mixture (weights over all classes, non-negative, summing to 1).</summary>
+    public Tensor SampleMixture(IReadOnlyList<float> weights, int count, Truncation truncation, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        truncation.Validate(nameof(truncation));
+        if (count < 1) throw new ArgumentException($"count is {count}; expected at least 1", nameof(count));
+        if (weights.Count != NumClasses)
+            throw new ArgumentException($"the class mixture has {weights.Count} weights; expected one per class ({NumClasses})", nameof(weights));
+        using var scope = NewDisposeScope();
+        var w = tensor(weights.ToArray(), [1, NumClasses]).expand(count, NumClasses).contiguous();
+        var z = Latents(0, count, truncation, seed);
+        return GenerateMixture(z, w).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>As <see cref="Sample"/>, one CHW float array per image in the requested range.</summary>
+    public float[][] SampleChw(IReadOnlyList<int> classes, int count, Truncation truncation, ulong seed, PixelRange range = PixelRange.MinusOneToOne)
+    {
+        using var images = Sample(classes, count, truncation, seed);
+        return GeneratedImages.ToChw(images, range);
+    }
+
+    /// <summary>As <see cref="Sample"/>, one PNG file's bytes per image.</summary>
+    public byte[][] SamplePng(IReadOnlyList<int> classes, int count, Truncation truncation, ulong seed)
+    {
+        using var images = Sample(classes, count, truncation, seed);
+        return GeneratedImages.ToPng(images);
+    }
+
+    /// <summary>
+    /// The shape the synthesis layer consumes: images ([n, C, R, R] row-major, in [−1, 1]) for latents ([n, DimZ]) and
+    /// class ids ([n]).
+    /// </summary>
+    public void Generate(ReadOnlySpan<float> latents, ReadOnlySpan<int> classes, Span<float> images)
+    {
+        var n = classes.Length;
+        if (latents.Length != (long)n * DimZ)
+            throw new ArgumentException($"latents has {latents.Length} values; {n} classes × DimZ {DimZ} = {(long)n * DimZ} expected", nameof(latents));
+        long per = (long)Channels * Resolution * Resolution;
+        if (images.Length != n * per)
+            throw new ArgumentException($"images has room for {images.Length} values; {n} images of {Channels}×{Resolution}×{Resolution} need {n * per}", nameof(images));
+        if (n == 0) return;
+        var ids = new long[n];
+        for (int i = 0; i < n; i++) ids[i] = classes[i];
+        using var scope = NewDisposeScope();
+        var z = tensor(latents, [n, DimZ]);
+        var y = tensor(ids);
+        Generate(z, y).CopyTo(images);
+    }
+
+    /// <summary>Class ids of the rows of <see cref="Sample"/>: each listed class <paramref name="count"/> times, class-major.</summary>
+    public int[] RowClasses(IReadOnlyList<int> classes, int count)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Count == 0) throw new ArgumentException("no classes given: list at least one class index", nameof(classes));
+        if (count < 1) throw new ArgumentException($"count is {count}; expected at least 1 image per class", nameof(count));
+        CheckClassIds(classes.Select(c => (long)c).ToArray(), nameof(classes));
+        var rows = new int[checked(classes.Count * count)];
+        for (int k = 0; k < classes.Count; k++) rows.AsSpan(k * count, count).Fill(classes[k]);
+        return rows;
+    }
+
+    /// <summary>The index of a class given by name (case-insensitive) or number.</summary>
+    public int ClassIndex(string nameOrIndex)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrIndex);
+        var s = nameOrIndex.Trim();
+        for (int i = 0; i < ClassNames.Count; i++)
+            if (string.Equals(ClassNames[i], s, StringComparison.OrdinalIgnoreCase)) return i;
+        if (int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+        {
+            CheckClassIds([index], nameof(nameOrIndex));
+            return index;
+        }
+        throw new ArgumentException($"unknown class '{s}'; expected a class index 0..{NumClasses - 1} or one of: {string.Join(", ", ClassNames.Take(20))}{(NumClasses > 20 ? ", ..." : "")}", nameof(nameOrIndex));
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    // Runs the generator batch by batch in eval mode and inference mode into one output tensor.
+    private Tensor Run(long n, Func<long, long, Tensor> forward)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var output = empty([n, Channels, Resolution, Resolution]);
+            try
+            {
+                using var mode = TrainingModeScope.Eval(Generator);
+                using var inference = inference_mode();
+                for (long start = 0; start < n; start += BatchSize)
+                {
+                    var len = Math.Min(BatchSize, n - start);
+                    using var scope = NewDisposeScope();
+                    var images = forward(start, len);
+                    output.narrow(0, start, len).copy_(images);
+                }
+            }
+            catch
+            {
+                output.Dispose();
+                throw;
+            }
+            return output;
+        }
+    }
+
+    private long CheckZ(Tensor z)
+    {
+        ArgumentNullException.ThrowIfNull(z);
+        var s = z.shape;
+        if (s.Length != 2 || s[1] != DimZ || !z.dtype.IsFloatingPoint())
+            throw new ArgumentException($"z must be float [N, {DimZ}], got {z.dtype} [{string.Join(", ", s)}]", nameof(z));
+        if (s[0] < 1) throw new ArgumentException("z has no rows; expected at least one", nameof(z));
+        CheckFinite(z, nameof(z));
+        return s[0];
+    }
+
+    private static void CheckFinite(Tensor t, string name)
+    {
+        using var scope = NewDisposeScope();
+        if (!t.isfinite().all().item<bool>())
+            throw new ArgumentException($"{name} contains NaN or infinite values", name);
+    }
+
+    private void CheckClassIds(long[] ids, string name)
+    {
+        for (int i = 0; i < ids.Length; i++)
+            if (ids[i] < 0 || ids[i] >= NumClasses)
+                throw new ArgumentException($"{name}[{i}] is class {ids[i]}, out of range: the generator has {NumClasses} classes (0..{NumClasses - 1})", name);
+    }
+
+    private void CheckMixtures(Tensor weights, long n)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        var s = weights.shape;
+        if (s.Length != 2 || s[1] != NumClasses || (n >= 0 && s[0] != n) || !weights.dtype.IsFloatingPoint())
+            throw new ArgumentException($"class weights must be float [{(n >= 0 ? n.ToString(CultureInfo.InvariantCulture) : "N")}, {NumClasses}] (one weight per class), got {weights.dtype} [{string.Join(", ", s)}]", nameof(weights));
+        using var scope = NewDisposeScope();
+        var w = weights.to(ScalarType.Float64).data<double>();
+        for (long row = 0; row < s[0]; row++)
+        {
+            double sum = 0;
+            for (long c = 0; c < s[1]; c++)
+            {
+                var v = w[row * s[1] + c];
+                if (!double.IsFinite(v))
+                    throw new ArgumentException($"class weights row {row} has a non-finite weight ({v.ToString(CultureInfo.InvariantCulture)}) for class {c}", nameof(weights));
+                if (v < 0)
+                    throw new ArgumentException($"class weights row {row} has a negative weight ({v.ToString(CultureInfo.InvariantCulture)}) for class {c}; a mixture needs weights >= 0", nameof(weights));
+                sum += v;
+            }
+            if (Math.Abs(sum - 1) > MixtureTolerance)
+                throw new ArgumentException($"class weights row {row} sums to {sum.ToString("G6", CultureInfo.InvariantCulture)}; a class mixture must sum to 1 (±{MixtureTolerance.ToString(CultureInfo.InvariantCulture)})", nameof(weights));
+        }
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            if (_ownsGenerator)
+            {
+                _runningStatistics?.Dispose();
+                Generator.Dispose();
+            }
+            else
+            {
+                RestoreRunning();
+            }
+            _runningStatistics = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ loading
+
+    // The generator file and the run folder (if known) for a run folder, checkpoint folder or file path.
+    private static (string file, string? runDir) Resolve(string path, GeneratorWeights weights)
+    {
+        var full = Path.GetFullPath(path);
+        if (File.Exists(full))
+        {
+            if (weights != GeneratorWeights.Auto)
+                throw new ArgumentException($"{path} is a file; SamplerOptions.Weights = {weights} applies to run and checkpoint folders only", nameof(path));
+            return (full, RunDirOf(Path.GetDirectoryName(full)!));
+        }
+        if (!Directory.Exists(full))
+            throw new DirectoryNotFoundException($"{path} does not exist: expected a run folder, a checkpoint folder or a generator .safetensors file");
+
+        string checkpointDir;
+        string? runDir;
+        if (File.Exists(Path.Combine(full, Checkpoint.GFile)) || File.Exists(Path.Combine(full, Checkpoint.GEmaFile)))
+        {
+            checkpointDir = full;
+            runDir = RunDirOf(full);
+        }
+        else if (Directory.Exists(Checkpoint.Folder(full)))
+        {
+            var latest = Checkpoint.Latest(full) ?? Checkpoint.Best(full)
+                ?? throw new FileNotFoundException($"run folder {path} holds no complete checkpoint in {Checkpoint.Folder(path)}", Checkpoint.Folder(full));
+            checkpointDir = latest.Path;
+            runDir = full;
+        }
+        else
+        {
+            throw new FileNotFoundException(
+                $"{path} is neither a run folder (with a '{Checkpoint.FolderName}' subfolder) nor a checkpoint folder (with {Checkpoint.GEmaFile} or {Checkpoint.GFile})",
+                Path.Combine(full, Checkpoint.GEmaFile));
+        }
+
+        var ema = Path.Combine(checkpointDir, Checkpoint.GEmaFile);
+        var raw = Path.Combine(checkpointDir, Checkpoint.GFile);
+        var file = weights switch
+        {
+            GeneratorWeights.Ema => ema,
+            GeneratorWeights.Raw => raw,
+            _ => File.Exists(ema) ? ema : raw,
+        };
+        if (!File.Exists(file))
+            throw new FileNotFoundException(weights == GeneratorWeights.Ema
+                ? $"checkpoint {checkpointDir} has no EMA generator ({Checkpoint.GEmaFile}); the run was trained without EMA, use the raw G"
+                : $"checkpoint file missing: {file}", file);
+        return (file, runDir);
+    }
+
+    // run/checkpoints/step-N → run
+    private static string? RunDirOf(string checkpointDir)
+    {
+        var parent = Directory.GetParent(checkpointDir);
+        return parent is not null && parent.Name == Checkpoint.FolderName && parent.Parent is { } run ? run.FullName : null;
+    }
+
+    private static (ModelConfig model, TrainConfig? train) ReadConfig(string file, IReadOnlyDictionary<string, string> metadata, string? runDir)
+    {
+        if (metadata.TryGetValue(Checkpoint.Keys.Config, out var json) && json.Trim() is { Length: > 2 } trimmed)
+            return ParseConfig(trimmed, $"the configuration in the metadata of {file}");
+        var runConfig = runDir is null ? null : Path.Combine(runDir, RunConfig.FileName);
+        if (runConfig is not null && File.Exists(runConfig))
+            return ParseConfig(File.ReadAllText(runConfig), runConfig);
+        throw new InvalidDataException($"{file} carries no model configuration ('{Checkpoint.Keys.Config}' metadata) and no run {RunConfig.FileName} was found next to it; " +
+                                       "it was not written by BigGan.NET's trainer");
+    }
+
+    private static (ModelConfig model, TrainConfig? train) ParseConfig(string json, string source)
+    {
+        try
+        {
+            var root = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source} is not a JSON object");
+            if (root["model"] is JsonObject)
+            {
+                var run = RunConfig.FromJson(json, source);
+                return (run.Model, run.Train);
+            }
+            return (ModelConfig.FromJson(json), null);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
+        {
+            throw new InvalidDataException($"{source} is not a usable BigGAN configuration: {e.Message}", e);
+        }
+    }
+
+    private static IReadOnlyList<string>? ReadClassNames(string? runDir, int numClasses)
+    {
+        if (runDir is null) return null;
+        var path = Path.Combine(runDir, ClassNamesFile);
+        if (!File.Exists(path)) return null;
+        var names = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
+        if (names.Length != numClasses)
+            throw new InvalidDataException($"{path} lists {names.Length} class names but the generator has {numClasses} classes");
+        return names;
+    }
+}
