@@ -35,7 +35,8 @@ public static class StandingStatistics
     }
 
     /// <summary>Replaces the generator's batch-norm statistics with the average over the given batches (z float
-    /// [B, DimZ], classes int64 [B]); the caller keeps ownership of the tensors.</summary>
+    /// [B, DimZ], classes int64 [B]); the caller keeps ownership of the tensors. On failure the statistics are left
+    /// as they were.</summary>
     public static void Accumulate(Model.Generator g, IEnumerable<(Tensor z, Tensor classes)> batches)
     {
         ArgumentNullException.ThrowIfNull(g);
@@ -46,7 +47,9 @@ public static class StandingStatistics
         var meanSums = layers.Select(l => zeros_like(l.mean)).ToArray();
         var varSums = layers.Select(l => zeros_like(l.variance)).ToArray();
         int count = 0;
+        using var previous = BatchNormSnapshot.Take(g); // put back if anything fails half-way
         using (TrainingModeScope.BatchStatistics(g))
+        try
         {
             foreach (var (z, classes) in batches)
             {
@@ -75,6 +78,11 @@ public static class StandingStatistics
                 layers[i].mean.copy_(meanSums[i].div_(count));
                 layers[i].variance.copy_(varSums[i].div_(count));
             }
+        }
+        catch
+        {
+            previous.Restore();
+            throw;
         }
     }
 
