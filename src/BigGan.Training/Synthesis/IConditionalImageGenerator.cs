@@ -10,7 +10,7 @@ namespace BigGan.Training.Synthesis;
 /// <list type="bullet">
 /// <item>Deterministic per row: the latent of a seed and the image of a (latent, class) pair do not depend on the other
 /// rows of the batch, on the batch size or on earlier calls (so a generator must not use batch statistics).</item>
-/// <item>Safe to call from several threads; <see cref="SyntheticImageRenderer"/> serialises its own calls anyway.</item>
+/// <item>Need not be thread-safe: <see cref="SyntheticImageRenderer"/> serialises the calls it makes on one generator object.</item>
 /// <item>Buffers are row-major: latents [n, DimZ], images [n, Channels, Resolution, Resolution] (CHW per image).</item>
 /// </list>
 /// </remarks>
