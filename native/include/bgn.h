@@ -275,6 +275,13 @@ BGN_API int32_t bgn_sync_batch_norm(const bgn_tensor* x, bgn_tensor* running_mea
                                     double momentum, double eps, bgn_process_group* g, int64_t timeout_ms,
                                     bgn_tensor** out) BGN_NOEXCEPT;
 
+/* ---- memory format ---- */
+/* 0: contiguous (NCHW), 1: channels last (NHWC strides for a 4-d tensor; oneDNN's fast CPU layout). */
+BGN_API int32_t bgn_tensor_contiguous_format(const bgn_tensor* t, int32_t format, bgn_tensor** out) BGN_NOEXCEPT;
+BGN_API int32_t bgn_tensor_is_contiguous_format(const bgn_tensor* t, int32_t format, int32_t* out) BGN_NOEXCEPT;
+/* zeros/ones/empty/rand/randn (bgn_fill kinds) shaped like t, keeping its dtype, device and memory format. */
+BGN_API int32_t bgn_factory_like(int32_t kind, const bgn_tensor* t, bgn_generator* g, bgn_tensor** out) BGN_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif
