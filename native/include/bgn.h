@@ -224,6 +224,17 @@ BGN_API int32_t bgn_image_resize(const bgn_tensor* img, int64_t height, int64_t 
 BGN_API int32_t bgn_bench_native_add(const bgn_tensor* a, const bgn_tensor* b, int64_t iterations,
                                      double* seconds) BGN_NOEXCEPT;
 
+/* ---- BigGAN model: exact, cheaper forms of two conv patterns (differentiable) ---- */
+/* conv2d(upsample_nearest_2x(x), w, b, padding 1) for a [out, in, 3, 3] weight, as four 2x2 phase convs. */
+BGN_API int32_t bgn_model_upsample_conv3x3(const bgn_tensor* x, const bgn_tensor* w, const bgn_tensor* b,
+                                           bgn_tensor** out) BGN_NOEXCEPT;
+/* avg_pool2d(conv2d(x, w, b, padding 1), 2) for a [out, in, 3, 3] weight, as one stride-2 4x4 conv. */
+BGN_API int32_t bgn_model_conv3x3_avgpool(const bgn_tensor* x, const bgn_tensor* w, const bgn_tensor* b,
+                                          bgn_tensor** out) BGN_NOEXCEPT;
+/* x.contiguous(channels_last): the same NCHW tensor stored NHWC. */
+BGN_API int32_t bgn_model_channels_last(const bgn_tensor* x, bgn_tensor** out) BGN_NOEXCEPT;
+BGN_API int32_t bgn_model_is_channels_last(const bgn_tensor* x, int32_t* result) BGN_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif
