@@ -263,3 +263,34 @@ public sealed class MemoryLayoutTests
         Assert.IsTrue(nn.fused.is_channels_last(attention.forward(h)), "attention output");
     }
 }
+
+[TestClass]
+public sealed class ModelLifetimeTests
+{
+    [TestMethod]
+    public void TrainingStepsLeakNoTensors()
+    {
+        var config = new ModelConfig { NumClasses = 3, GCh = 2, DCh = 8, DimZ = 8, SharedEmbedding = true, Hierarchical = true, DAttention = [16] };
+        using var rng = new Rng(13);
+        using var g = new BigGan.Training.Model.Generator(config, rng);
+        using var d = new Discriminator(config, rng);
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            var y = torch.randint(0, 3, [4], generator: rng);
+            var fake = g.forward(torch.randn([4, 8], generator: rng), y);
+            var loss = d.forward(fake, y).mean();
+            loss.backward();
+            g.zero_grad();
+            d.zero_grad();
+            using (no_grad()) g.forward(torch.randn([4, 8], generator: rng), y);
+            g.SingularValues();
+        }
+        Step();
+        var managed = Tensor.LiveCount;
+        var native = torch.native_live_tensors();
+        for (int i = 0; i < 3; i++) Step();
+        Assert.AreEqual(managed, Tensor.LiveCount, "managed tensors");
+        Assert.AreEqual(native, torch.native_live_tensors(), "native tensor handles");
+    }
+}
