@@ -28,7 +28,9 @@ at::Tensor from_mat(const cv::Mat& bgr_or_gray, at::ScalarType type) {
   if (!m.isContinuous()) m = m.clone();
   const int c = m.channels();
   auto hwc = at::from_blob(m.data, {m.rows, m.cols, c}, at::TensorOptions().dtype(type));
-  return hwc.permute({2, 0, 1}).contiguous();  // contiguous() copies out of the Mat's memory
+  // Always copy out of the Mat's memory, which dies with the Mat: contiguous() would not copy a 1-channel
+  // image, whose CHW permutation of HWC is already contiguous, and would hand out a dangling view.
+  return hwc.permute({2, 0, 1}).clone(at::MemoryFormat::Contiguous);
 }
 
 }  // namespace
