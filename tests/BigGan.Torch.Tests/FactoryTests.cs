@@ -122,6 +122,24 @@ public sealed class FactoryTests
     }
 
     [TestMethod]
+    public void MetadataQueries()
+    {
+        using var scope = NewDisposeScope();
+        var t = zeros([2, 3, 4], float64);
+        Assert.AreEqual(3L, t.dim());
+        Assert.AreEqual(24L, t.numel());
+        Assert.AreEqual(4L, t.size(-1));
+        Assert.AreEqual(2L, t.size(0));
+        Assert.IsTrue(t.is_contiguous());
+        Assert.AreEqual("Tensor[2, 3, 4], Float64, cpu", t.ToString());
+        Assert.AreEqual(8, float64.ElementSize());
+        Assert.AreEqual(2, ScalarType.BFloat16.ElementSize());
+        Assert.IsTrue(ScalarType.Float16.IsFloatingPoint());
+        Assert.IsFalse(int64.IsFloatingPoint());
+        Assert.AreEqual(ScalarType.Float16, ScalarTypeInfo.Of<Half>());
+    }
+
+    [TestMethod]
     public void ItemConvertsToTheRequestedType()
     {
         using var scope = NewDisposeScope();
