@@ -5,7 +5,11 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 dotnet pack "$root/src/BigGan.Torch/BigGan.Torch.csproj" -c Release -o "$work/feed" -nologo -v q
-unzip -l "$work"/feed/BigGan.Torch.*.nupkg | grep -q "runtimes/linux-x64/native/libbgnshim.so"
+# Listed to a file, not piped into grep -q (with pipefail an early grep exit can fail the pipeline), and said aloud.
+unzip -l "$work"/feed/BigGan.Torch.*.nupkg > "$work/contents.txt"
+if ! grep -q "runtimes/linux-x64/native/libbgnshim.so" "$work/contents.txt"; then
+  echo "package-check: the BigGan.Torch package lacks runtimes/linux-x64/native/libbgnshim.so; it holds:"; cat "$work/contents.txt"; exit 1
+fi
 mkdir "$work/app" && cd "$work/app"
 cat > nuget.config <<XML
 <?xml version="1.0" encoding="utf-8"?>

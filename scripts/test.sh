@@ -8,10 +8,19 @@ bash scripts/install-deps.sh || exit 1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 solution=BigGan.sln
 projects=(tests/BigGan.Torch.Tests tests/BigGan.Training.Tests)
+# ML.NET parts build where NuGet serves them. A feed of your own can be added without editing nuget.config:
+# RestoreAdditionalProjectSources=/path/to/feed bash scripts/test.sh (MSBuild reads it from the environment).
 if dotnet restore src/BigGan.MLNet/BigGan.MLNet.csproj >/dev/null 2>&1; then
   projects+=(tests/BigGan.MLNet.Tests)
+  if dotnet restore src/BigGan.MLNet.Onnx/BigGan.MLNet.Onnx.csproj >/dev/null 2>&1 \
+     && dotnet restore tests/BigGan.MLNet.Onnx.Tests/BigGan.MLNet.Onnx.Tests.csproj >/dev/null 2>&1; then
+    projects+=(tests/BigGan.MLNet.Onnx.Tests)
+  else
+    echo "test: skipping BigGan.MLNet.Onnx and its tests: Microsoft.ML.OnnxTransformer/OnnxRuntime are not served by the configured NuGet source"
+    solution=BigGan.NoOnnx.slnf
+  fi
 else
-  echo "test: skipping BigGan.MLNet and its tests: Microsoft.ML is not served by the configured NuGet source"
+  echo "test: skipping BigGan.MLNet, BigGan.MLNet.Onnx, their tests and the ML.NET sample: Microsoft.ML is not served by the configured NuGet source"
   solution=BigGan.NoMLNet.slnf
 fi
 

@@ -275,6 +275,23 @@ BGN_API int32_t bgn_sync_batch_norm(const bgn_tensor* x, bgn_tensor* running_mea
                                     double momentum, double eps, bgn_process_group* g, int64_t timeout_ms,
                                     bgn_tensor** out) BGN_NOEXCEPT;
 
+/* ---- memory format ---- */
+/* 0: contiguous (NCHW), 1: channels last (NHWC strides for a 4-d tensor; oneDNN's fast CPU layout). */
+BGN_API int32_t bgn_tensor_contiguous_format(const bgn_tensor* t, int32_t format, bgn_tensor** out) BGN_NOEXCEPT;
+BGN_API int32_t bgn_tensor_is_contiguous_format(const bgn_tensor* t, int32_t format, int32_t* out) BGN_NOEXCEPT;
+/* zeros/ones/empty/rand/randn (bgn_fill kinds) shaped like t, keeping its dtype, device and memory format. */
+BGN_API int32_t bgn_factory_like(int32_t kind, const bgn_tensor* t, bgn_generator* g, bgn_tensor** out) BGN_NOEXCEPT;
+/* ---- BigGAN model: exact, cheaper forms of two conv patterns (differentiable) ---- */
+/* conv2d(upsample_nearest_2x(x), w, b, padding 1) for a [out, in, 3, 3] weight, as four 2x2 phase convs. */
+BGN_API int32_t bgn_model_upsample_conv3x3(const bgn_tensor* x, const bgn_tensor* w, const bgn_tensor* b,
+                                           bgn_tensor** out) BGN_NOEXCEPT;
+/* avg_pool2d(conv2d(x, w, b, padding 1), 2) for a [out, in, 3, 3] weight, as one stride-2 4x4 conv. */
+BGN_API int32_t bgn_model_conv3x3_avgpool(const bgn_tensor* x, const bgn_tensor* w, const bgn_tensor* b,
+                                          bgn_tensor** out) BGN_NOEXCEPT;
+/* x.contiguous(channels_last): the same NCHW tensor stored NHWC. */
+BGN_API int32_t bgn_model_channels_last(const bgn_tensor* x, bgn_tensor** out) BGN_NOEXCEPT;
+BGN_API int32_t bgn_model_is_channels_last(const bgn_tensor* x, int32_t* result) BGN_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

@@ -347,3 +347,44 @@ int32_t bgn_diagonal(const bgn_tensor* a, int64_t offset, bgn_tensor** o) noexce
 }
 
 }  // extern "C"
+
+namespace {
+at::MemoryFormat memory_format(int32_t code) {
+  switch (code) {
+    case 0: return at::MemoryFormat::Contiguous;
+    case 1: return at::MemoryFormat::ChannelsLast;
+    default: throw invalid_argument("unknown memory format " + std::to_string(code) + ": expected 0 (contiguous) or 1 (channels last)");
+  }
+}
+}  // namespace
+
+extern "C" {
+int32_t bgn_tensor_contiguous_format(const bgn_tensor* t, int32_t format, bgn_tensor** o) noexcept {
+  return guard([&] {
+    const auto& x = T(t);
+    auto f = memory_format(format);
+    if (f == at::MemoryFormat::ChannelsLast && x.dim() != 4)
+      throw invalid_argument("channels-last needs a 4-d tensor, got " + std::to_string(x.dim()) + "-d");
+    out(o, x.contiguous(f));
+  });
+}
+int32_t bgn_tensor_is_contiguous_format(const bgn_tensor* t, int32_t format, int32_t* o) noexcept {
+  return guard([&] { *o = T(t).is_contiguous(memory_format(format)) ? 1 : 0; });
+}
+}  // extern "C"
+
+extern "C" int32_t bgn_factory_like(int32_t kind, const bgn_tensor* t, bgn_generator* g, bgn_tensor** o) noexcept {
+  return guard([&] {
+    const auto& x = T(t);
+    auto opts = x.options().requires_grad(false);
+    auto fmt = x.suggest_memory_format();
+    switch (kind) {
+      case BGN_FILL_ZEROS: out(o, at::zeros_like(x, opts, fmt)); break;
+      case BGN_FILL_ONES: out(o, at::ones_like(x, opts, fmt)); break;
+      case BGN_FILL_EMPTY: out(o, at::empty_like(x, opts, fmt)); break;
+      case BGN_FILL_RAND: out(o, at::empty_like(x, opts, fmt).uniform_(0, 1, generator(g))); break;
+      case BGN_FILL_RANDN: out(o, at::empty_like(x, opts, fmt).normal_(0, 1, generator(g))); break;
+      default: throw invalid_argument("unknown factory kind " + std::to_string(kind));
+    }
+  });
+}

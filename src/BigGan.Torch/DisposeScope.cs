@@ -50,9 +50,10 @@ public sealed class DisposeScope : IDisposable
     public void Dispose()
     {
         if (_disposed) return;
-        _disposed = true;
+        // Check before changing any state, so that after the error the inner scopes can still end and this one after them.
         if (_current != this)
             throw new InvalidOperationException("DisposeScope disposed out of order: inner scopes must end first, on the thread that created them");
+        _disposed = true;
         _current = _outer;
         FreeOwned();
     }

@@ -122,12 +122,19 @@ public static partial class torch
         return new Tensor(h);
     }
 
-    public static Tensor zeros_like(Tensor t) => zeros(t.shape, t.dtype, t.device);
-    public static Tensor ones_like(Tensor t) => ones(t.shape, t.dtype, t.device);
-    public static Tensor empty_like(Tensor t) => empty(t.shape, t.dtype, t.device);
-    public static Tensor full_like(Tensor t, double value) => full(t.shape, value, t.dtype, t.device);
-    public static Tensor rand_like(Tensor t, Generator? generator = null) => rand(t.shape, t.dtype, t.device, generator: generator);
-    public static Tensor randn_like(Tensor t, Generator? generator = null) => randn(t.shape, t.dtype, t.device, generator: generator);
+    // The *_like factories keep the source's dtype, device and memory format (as PyTorch's preserve_format).
+    private static Tensor Like(int kind, Tensor t, Generator? g = null)
+    {
+        Check(N.bgn_factory_like(kind, t.Handle, Generator.HandleOf(g), out var h));
+        return new Tensor(h);
+    }
+
+    public static Tensor zeros_like(Tensor t) => Like(0, t);
+    public static Tensor ones_like(Tensor t) => Like(1, t);
+    public static Tensor empty_like(Tensor t) => Like(2, t);
+    public static Tensor full_like(Tensor t, double value) => Like(2, t).fill_(value);
+    public static Tensor rand_like(Tensor t, Generator? generator = null) => Like(3, t, generator);
+    public static Tensor randn_like(Tensor t, Generator? generator = null) => Like(4, t, generator);
 
     /// <summary>A tensor holding a copy of the data, with the given shape (1-d when null).</summary>
     public static unsafe Tensor tensor<T>(ReadOnlySpan<T> data, long[]? shape = null, bool requires_grad = false) where T : unmanaged

@@ -89,7 +89,8 @@ public static class NativeLibraryLoader
         var majorMinor = string.Join('.', torchVersion.Split('.').Take(2));
         if (!SupportedTorchVersions.Contains(majorMinor))
             return $"{path} was built against libtorch {torchVersion}, but BigGan.Torch supports libtorch {string.Join(", ", SupportedTorchVersions)}. " +
-                   "Install Debian's libtorch-dev (1.13) or rebuild native/ against a supported libtorch (BIGGAN_TORCH_DIR=<libtorch>/share/cmake/Torch).";
+                   "Install Debian's libtorch-dev (1.13) or rebuild native/ against a supported libtorch (BIGGAN_TORCH_DIR=<libtorch>/share/cmake/Torch), " +
+                   $"or point {PathVariable} at a {FileName} built for the libtorch you have.";
         return null;
     }
 

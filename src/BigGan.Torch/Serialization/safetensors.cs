@@ -125,8 +125,13 @@ public static class safetensors
         var json = new byte[headerLen];
         stream.ReadExactly(json);
         JsonObject header;
-        try { header = JsonNode.Parse(json)?.AsObject() ?? throw Bad("the header is not a JSON object"); }
+        try
+        {
+            header = JsonNode.Parse(json)?.AsObject() ?? throw Bad("the header is not a JSON object");
+            _ = header.Count; // JsonObject builds its dictionary lazily; a repeated name must fail here, with the file named
+        }
         catch (Exception e) when (e is JsonException or InvalidOperationException) { throw Bad("the header is not valid JSON (" + e.Message + ")"); }
+        catch (ArgumentException e) { throw Bad("the header names a tensor twice (" + e.Message + ")"); }
 
         var dataStart = 8 + (long)headerLen;
         var dataLen = stream.Length - dataStart;

@@ -98,6 +98,9 @@ public static partial class torch
 
             public Module to(ScalarType dtype) => Apply(t => t.dtype.IsFloatingPoint() ? t.to(dtype) : t.alias());
 
+            /// <summary>Lays out every 4-d parameter and buffer (convolution weights) in the memory format, in place.</summary>
+            public Module to(MemoryFormat format) => Apply(t => t.dim() == 4 ? t.contiguous(format) : t.alias());
+
             private Module Apply(Func<Tensor, Tensor> convert)
             {
                 using var scope = NewDisposeScope();

@@ -56,7 +56,7 @@ public static partial class torch
                     var m = _expAvg[i] ??= zeros_like(p).DetachFromDisposeScope();
                     var v = _expAvgSq[i] ??= zeros_like(p).DetachFromDisposeScope();
                     var t = ++_step[i];
-                    m.lerp_(grad, 1 - beta1);
+                    m.mul_(beta1).add_(grad, 1 - beta1); // as torch 1.13 (not lerp_), so results match it bit for bit
                     v.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
                     var bc1 = 1 - Math.Pow(beta1, t);
                     var bc2 = 1 - Math.Pow(beta2, t);

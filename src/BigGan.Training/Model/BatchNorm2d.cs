@@ -5,7 +5,7 @@ namespace BigGan.Training.Model;
 
 /// <summary>Batch norm with a learnable per-channel affine (<c>gain</c> = 1, <c>bias</c> = 0 at start) and running
 /// statistics <c>stored_mean</c>/<c>stored_var</c> (momentum 0.1): G's output layer (the reference's layers.bn).</summary>
-public sealed class BatchNorm2d : nn.Module, ILayer
+public sealed class BatchNorm2d : nn.Module, ILayer, IBatchNorm
 {
     public BatchNorm2d(long channels, double eps = 1e-5)
     {
@@ -18,7 +18,15 @@ public sealed class BatchNorm2d : nn.Module, ILayer
         stored_var = register_buffer("stored_var", ones(channels));
     }
 
-    public const double Momentum = 0.1;
+    /// <summary>Weight of the new batch in the running statistics (0.1 as the reference).</summary>
+    public double Momentum { get; set; } = 0.1;
+
+    public void ResetRunningStats()
+    {
+        using var _ = no_grad();
+        stored_mean.zero_();
+        stored_var.fill_(1);
+    }
 
     public long Channels { get; }
     public double Eps { get; }

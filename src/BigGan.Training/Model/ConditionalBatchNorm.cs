@@ -11,7 +11,7 @@ namespace BigGan.Training.Model;
 /// linear maps without bias from the conditioning vector c (class embedding, plus a z chunk when hierarchical);
 /// without it they are plain per-class tables indexed by class id (or mixed by float class weights).
 /// </summary>
-public sealed class ConditionalBatchNorm : nn.Module
+public sealed class ConditionalBatchNorm : nn.Module, IBatchNorm
 {
     private readonly ILayer _gain, _bias;
 
@@ -36,7 +36,15 @@ public sealed class ConditionalBatchNorm : nn.Module
         stored_var = register_buffer("stored_var", ones(channels));
     }
 
-    public const double Momentum = 0.1;
+    /// <summary>Weight of the new batch in the running statistics (0.1 as the reference).</summary>
+    public double Momentum { get; set; } = 0.1;
+
+    public void ResetRunningStats()
+    {
+        using var _ = no_grad();
+        stored_mean.zero_();
+        stored_var.fill_(1);
+    }
 
     public long Channels { get; }
     public double Eps { get; }

@@ -10,7 +10,8 @@ namespace BigGan.Training.Model;
 /// hidden = out when wide (BigGAN), in when thin (SN-GAN). The shortcut is a learnable 1×1 SN conv when in ≠ out or
 /// the block downsamples, else the identity. The reference pools before the shortcut conv in the first block and
 /// after it in the others; a 1×1 conv (with bias) and 2×2 average pooling commute exactly, so both orders are
-/// computed here as pool-then-conv, at a quarter of the FLOPs.
+/// computed here as pool-then-conv, at a quarter of the FLOPs. Likewise the second 3×3 conv and the pooling run as
+/// one stride-2 4×4 conv (<see cref="SNConv2d.ForwardPooled"/>), exactly the same function.
 /// </summary>
 public sealed class DBlock : nn.Module, ILayer
 {
@@ -44,13 +45,8 @@ public sealed class DBlock : nn.Module, ILayer
         using var scope = NewDisposeScope();
         var h = Preactivation ? x.relu() : x;
         h = conv1.forward(h).relu_();
-        h = conv2.forward(h);
-        var shortcut = x;
-        if (Downsample)
-        {
-            h = nn.functional.avg_pool2d(h, 2);
-            shortcut = nn.functional.avg_pool2d(x, 2);
-        }
+        h = Downsample ? conv2.ForwardPooled(h) : conv2.forward(h);
+        var shortcut = Downsample ? nn.functional.avg_pool2d(x, 2) : x;
         if (conv_sc is not null) shortcut = conv_sc.forward(shortcut);
         return h.add_(shortcut).MoveToOuterDisposeScope();
     }

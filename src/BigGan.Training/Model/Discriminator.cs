@@ -63,7 +63,7 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor>
             throw new ArgumentException($"classes must be int64 class ids [{s[0]}], got {classes.dtype} [{string.Join(", ", c)}]", nameof(classes));
 
         using var scope = NewDisposeScope();
-        var h = x;
+        var h = MemoryLayout.ChannelsLast ? nn.fused.channels_last(x) : x;
         for (int i = 0; i < _blocks.Length; i++)
         {
             h = _blocks[i].forward(h);

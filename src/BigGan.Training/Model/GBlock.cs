@@ -7,8 +7,9 @@ namespace BigGan.Training.Model;
 /// <summary>
 /// Generator residual block (every BigGAN G block upsamples): main path cBN, ReLU, 2× nearest upsample, 3×3 SN conv,
 /// cBN, ReLU, 3×3 SN conv; shortcut upsampled and passed through a 1×1 SN conv. Both cBNs get the same conditioning.
-/// The shortcut applies its 1×1 conv before the upsample: the two commute exactly (nearest upsampling copies pixels,
-/// a 1×1 conv acts per pixel), and it costs a quarter of the FLOPs.
+/// Two exact rewrites cut the cost without changing the function: the upsample and the first 3×3 conv run as four
+/// 2×2 phase convs on the low-resolution input (<see cref="SNConv2d.ForwardUpsampled"/>), and the shortcut applies
+/// its 1×1 conv before the upsample (nearest upsampling copies pixels, a 1×1 conv acts per pixel).
 /// </summary>
 public sealed class GBlock : nn.Module
 {
@@ -38,8 +39,7 @@ public sealed class GBlock : nn.Module
     {
         using var scope = NewDisposeScope();
         var h = bn1.forward(x, condition).relu_();
-        h = nn.functional.interpolate(h, scale_factor: 2);
-        h = conv1.forward(h);
+        h = conv1.ForwardUpsampled(h);
         h = bn2.forward(h, condition).relu_();
         h = conv2.forward(h);
         var shortcut = nn.functional.interpolate(conv_sc.forward(x), scale_factor: 2);

@@ -141,13 +141,15 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
             conditions = Enumerable.Repeat(y, _blocks.Length).ToArray();
         }
         h = h.view(-1, _bottomChannels, ArchitectureTable.BottomWidth, ArchitectureTable.BottomWidth);
+        if (MemoryLayout.ChannelsLast) h = nn.fused.channels_last(h);
         for (int i = 0; i < _blocks.Length; i++)
         {
             h = _blocks[i].forward(h, conditions[i]);
             if (_attention[i] is { } attention) h = attention.forward(h);
         }
         h = output_bn.forward(h).relu_();
-        return output_conv.forward(h).tanh_().MoveToOuterDisposeScope();
+        h = output_conv.forward(h).tanh_();
+        return (MemoryLayout.ChannelsLast ? h.contiguous() : h).MoveToOuterDisposeScope();
     }
 
     private void CheckZ(Tensor z, long n)

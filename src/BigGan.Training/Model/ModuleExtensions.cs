@@ -36,6 +36,23 @@ public static class ModuleExtensions
         foreach (var p in module.parameters()) p.requires_grad = requiresGrad;
     }
 
+    /// <summary>Every batch-norm layer (conditional or plain) under the module, with its dotted path.</summary>
+    public static IEnumerable<(string Name, IBatchNorm Layer)> BatchNormLayers(this nn.Module module) =>
+        module.named_modules().Where(m => m.module is IBatchNorm).Select(m => (m.name, (IBatchNorm)m.module));
+
+    /// <summary>Resets the running statistics of every batch-norm layer (the first step of standing statistics).</summary>
+    public static void ResetBatchNormStatistics(this nn.Module module)
+    {
+        foreach (var (_, bn) in module.BatchNormLayers()) bn.ResetRunningStats();
+    }
+
+    /// <summary>Sets the running-statistics momentum of every batch-norm layer (1/(i+1) on pass i gives a cumulative average).</summary>
+    public static void SetBatchNormMomentum(this nn.Module module, double momentum)
+    {
+        if (!(momentum >= 0 && momentum <= 1)) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be in [0, 1]");
+        foreach (var (_, bn) in module.BatchNormLayers()) bn.Momentum = momentum;
+    }
+
     /// <summary>A parameter made from a temporary, which is disposed.</summary>
     internal static nn.Parameter NewParameter(Tensor data)
     {

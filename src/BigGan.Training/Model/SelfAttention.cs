@@ -38,7 +38,10 @@ public sealed class SelfAttention : nn.Module, ILayer
         var k = nn.functional.max_pool2d(phi.forward(x), 2).view(n, c8, -1);
         var v = nn.functional.max_pool2d(g.forward(x), 2).view(n, c2, -1);
         var beta = nn.functional.softmax(q.transpose(1, 2).bmm(k), -1);          // [N, HW, HW/4]
-        var attended = v.bmm(beta.transpose(1, 2)).view(n, c2, h, w);           // [N, C/2, H, W]
+        // g·βᵀ [N, C/2, HW]; computed as (β gᵀ)ᵀ when x is channels-last, so the result is already NHWC in memory.
+        var attended = nn.fused.is_channels_last(x)
+            ? beta.bmm(v.transpose(1, 2)).view(n, h, w, c2).permute(0, 3, 1, 2)
+            : v.bmm(beta.transpose(1, 2)).view(n, c2, h, w);
         return o.forward(attended).mul(gamma).add_(x).MoveToOuterDisposeScope();
     }
 }

@@ -209,3 +209,88 @@ public sealed class GeneratorDiscriminatorTests
         }
     }
 }
+
+[TestClass]
+public sealed class MemoryLayoutTests
+{
+    [TestMethod]
+    public void ChannelsLastAndNchwGiveTheSameModel()
+    {
+        var config = new ModelConfig
+        {
+            Resolution = 32, NumClasses = 3, GCh = 4, DCh = 4, DimZ = 8, SharedEmbedding = true, Hierarchical = true,
+            GAttention = [16], DAttention = [16],
+        };
+        using var scope = NewDisposeScope();
+        (Tensor image, Tensor score, Tensor gradZ, Tensor gradW) Run(bool channelsLast)
+        {
+            var saved = MemoryLayout.ChannelsLast;
+            MemoryLayout.ChannelsLast = channelsLast;
+            try
+            {
+                using var rng = new Rng(11);
+                using var g = new BigGan.Training.Model.Generator(config, rng);
+                using var d = new Discriminator(config, rng);
+                using (no_grad()) { g.Attention[1]!.gamma.fill_(0.3); d.Attention[0]!.gamma.fill_(-0.2); }
+                var z = torch.randn([4, 8], generator: rng).requires_grad_();
+                var y = torch.tensor(new long[] { 0, 1, 2, 1 });
+                var image = g.forward(z, y);
+                Assert.IsTrue(image.is_contiguous(), "G returns an ordinary contiguous NCHW tensor");
+                var score = d.forward(image, y);
+                score.sum().backward();
+                return (image, score, z.grad!, g.Blocks[1].conv1.weight.grad!.contiguous());
+            }
+            finally { MemoryLayout.ChannelsLast = saved; }
+        }
+        var a = Run(true);
+        var b = Run(false);
+        ModelAssert.Close(b.image, a.image, 1e-5, "image");
+        ModelAssert.Close(b.score, a.score, 1e-3, "score");
+        ModelAssert.Close(b.gradZ, a.gradZ, 1e-3, "dscore/dz");
+        ModelAssert.Close(b.gradW, a.gradW, 1e-2, "dscore/dW");
+    }
+
+    [TestMethod]
+    public void FeatureMapsStayChannelsLast()
+    {
+        using var rng = new Rng(12);
+        using var block = new GBlock(8, 8, c => ConditionalBatchNorm.Tables(c, 2, 1e-5, rng), default, rng);
+        using var attention = new SelfAttention(8, default, rng);
+        using var scope = NewDisposeScope();
+        var x = nn.fused.channels_last(torch.randn([2, 8, 4, 4], generator: rng));
+        var h = block.forward(x, torch.tensor(new long[] { 0, 1 }));
+        Assert.IsTrue(nn.fused.is_channels_last(h), "GBlock output");
+        Assert.IsTrue(nn.fused.is_channels_last(attention.forward(h)), "attention output");
+    }
+}
+
+[TestClass]
+public sealed class ModelLifetimeTests
+{
+    [TestMethod]
+    public void TrainingStepsLeakNoTensors()
+    {
+        var config = new ModelConfig { NumClasses = 3, GCh = 2, DCh = 8, DimZ = 8, SharedEmbedding = true, Hierarchical = true, DAttention = [16] };
+        using var rng = new Rng(13);
+        using var g = new BigGan.Training.Model.Generator(config, rng);
+        using var d = new Discriminator(config, rng);
+        void Step()
+        {
+            using var scope = NewDisposeScope();
+            var y = torch.randint(0, 3, [4], generator: rng);
+            var fake = g.forward(torch.randn([4, 8], generator: rng), y);
+            var loss = d.forward(fake, y).mean();
+            loss.backward();
+            g.zero_grad();
+            d.zero_grad();
+            using (no_grad()) g.forward(torch.randn([4, 8], generator: rng), y);
+            g.SingularValues();
+        }
+        Step();
+        var managed = Tensor.LiveCount;
+        var native = torch.native_live_tensors();
+        for (int i = 0; i < 3; i++) Step();
+        Assert.AreEqual(managed, Tensor.LiveCount, "managed tensors");
+        Assert.AreEqual(native, torch.native_live_tensors(), "native tensor handles");
+    }
+}

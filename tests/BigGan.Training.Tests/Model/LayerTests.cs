@@ -223,4 +223,30 @@ public sealed class LayerTests
         ModelAssert.ConvergeSpectralNorm(block, () => block.forward(x));
         torch.autograd.gradcheck(a => block.forward(a[0]), [x, block.conv_sc!.weight], atol: 1e-5, rtol: 1e-3);
     }
+
+    [TestMethod]
+    public void StandingStatisticsAccumulateACumulativeAverage()
+    {
+        using var rng = new Rng(11);
+        var config = ModelConfig.Cifar(numClasses: 2, ch: 1);
+        using var g = new BigGan.Training.Model.Generator(config, rng);
+        Assert.AreEqual(7, g.BatchNormLayers().Count(), "two cBNs per block and the output BN");
+        using var scope = NewDisposeScope();
+        using (no_grad()) g.forward(torch.randn([4, 128], generator: rng), torch.tensor(new long[] { 0, 1, 0, 1 }));
+        g.ResetBatchNormStatistics();
+        var bn = g.output_bn;
+        Assert.AreEqual(0.0, bn.stored_mean.abs().max().item<double>());
+        Assert.AreEqual(1.0, bn.stored_var.mean().item<double>(), 1e-7);
+        // Three passes with momentum 1/(i+1): the stored mean is the average of the three batch means.
+        var batches = Enumerable.Range(0, 3).Select(_ => torch.randn([4, 4, 5, 5], generator: rng)).ToList();
+        for (int i = 0; i < 3; i++)
+        {
+            bn.Momentum = 1.0 / (i + 1);
+            bn.forward(batches[i]);
+        }
+        var expected = torch.stack(batches.Select(b => b.mean([0, 2, 3])).ToList()).mean(0);
+        ModelAssert.Close(expected, bn.stored_mean, 1e-6, "cumulative mean");
+        g.SetBatchNormMomentum(0.1);
+        Assert.IsTrue(g.BatchNormLayers().All(l => l.Layer.Momentum == 0.1));
+    }
 }

@@ -1,0 +1,43 @@
+namespace BigGan.MLNet;
+
+/// <summary>How an exported BigGAN generator graph takes its class.</summary>
+public enum BigGanOnnxClassInput
+{
+    /// <summary>float [1, NumClasses], fed from the <see cref="BigGanColumns.ClassOneHot"/> column.</summary>
+    OneHot,
+
+    /// <summary>int64 [1, 1], fed from the scalar <see cref="BigGanColumns.ClassIndex"/> column (ML.NET feeds scalars as [1, 1]).</summary>
+    Index,
+}
+
+/// <summary>Names and shapes of an exported BigGAN generator graph, and where ONNX Runtime runs it.</summary>
+public sealed record BigGanOnnxOptions
+{
+    /// <summary>Graph input holding z, float [N, DimZ].</summary>
+    public string LatentInputName { get; init; } = "z";
+
+    /// <summary>Graph input holding the class (see <see cref="ClassInput"/>).</summary>
+    public string ClassInputName { get; init; } = "class_onehot";
+
+    public BigGanOnnxClassInput ClassInput { get; init; } = BigGanOnnxClassInput.OneHot;
+
+    /// <summary>Graph output holding the image as float [N, C, H, W] with values in [0, 255].</summary>
+    public string OutputName { get; init; } = "pixels";
+
+    /// <summary>GPU for ONNX Runtime; null takes MLContext.GpuDeviceId.</summary>
+    public int? GpuDeviceId { get; init; }
+
+    /// <summary>Run on the CPU when the GPU cannot be used, instead of failing.</summary>
+    public bool FallbackToCpu { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first blank name or a name used twice.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(LatentInputName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(ClassInputName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(OutputName);
+        if (LatentInputName == ClassInputName || LatentInputName == OutputName || ClassInputName == OutputName)
+            throw new ArgumentException($"Graph names must differ: z '{LatentInputName}', class '{ClassInputName}', output '{OutputName}'.");
+        if (!Enum.IsDefined(ClassInput)) throw new ArgumentOutOfRangeException(nameof(ClassInput), ClassInput, "Expected OneHot or Index.");
+    }
+}

@@ -1,0 +1,17 @@
+using BigGan.Torch;
+
+namespace BigGan.Training.Model;
+
+/// <summary>A batch-norm layer with running statistics (plain or class-conditional), for standing statistics:
+/// reset them, then accumulate over a few training-mode passes with momentum 1/(i+1) (a cumulative average).</summary>
+public interface IBatchNorm
+{
+    Tensor stored_mean { get; }
+    Tensor stored_var { get; }
+
+    /// <summary>Weight of the new batch in the running statistics (0.1 by default, as the reference).</summary>
+    double Momentum { get; set; }
+
+    /// <summary>Running mean 0, running variance 1.</summary>
+    void ResetRunningStats();
+}
