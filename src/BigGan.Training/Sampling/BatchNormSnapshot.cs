@@ -13,10 +13,10 @@ public sealed class BatchNormSnapshot : IDisposable
     private BatchNormSnapshot(Model.Generator g)
     {
         using var _ = no_grad();
-        foreach (var (mean, variance, _) in StandingStatistics.Layers(g))
+        foreach (var (bn, _) in StandingStatistics.Layers(g))
         {
-            _buffers.Add((mean, mean.clone().DetachFromDisposeScope()));
-            _buffers.Add((variance, variance.clone().DetachFromDisposeScope()));
+            _buffers.Add((bn.stored_mean, bn.stored_mean.clone().DetachFromDisposeScope()));
+            _buffers.Add((bn.stored_var, bn.stored_var.clone().DetachFromDisposeScope()));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using BigGan.Torch;
 using BigGan.Training.Model;
+using BigGan.Training.Synthesis;
 using BigGan.Training.Training;
 using static BigGan.Torch.torch;
 
@@ -19,9 +20,10 @@ namespace BigGan.Training.Sampling;
 /// <item>Batched internally (<see cref="SamplerOptions.BatchSize"/> rows per forward), without autograd (inference mode).</item>
 /// </list>
 /// Calls are serialised by a lock, so one sampler can be shared between threads. Bad arguments throw
-/// <see cref="ArgumentException"/> naming what was wrong.
+/// <see cref="ArgumentException"/> naming what was wrong. As an <see cref="IConditionalImageGenerator"/> it feeds the
+/// synthesis layer and ML.NET (a seed there is a row's own stream seed, see <see cref="LatentSampler.RowSeed"/>).
 /// </summary>
-public sealed class BigGanSampler : IDisposable
+public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
 {
     /// <summary>Optional file of a run folder: one class name per line, in class-index order.</summary>
     public const string ClassNamesFile = "classes.txt";
@@ -43,6 +45,7 @@ public sealed class BigGanSampler : IDisposable
         Generator = generator;
         _ownsGenerator = ownsGenerator;
         BatchSize = o.BatchSize;
+        TruncationConvention = o.TruncationConvention;
         if (o.ClassNames is not null && o.ClassNames.Count != generator.NumClasses)
             throw new ArgumentException($"{o.ClassNames.Count} class names given for a generator of {generator.NumClasses} classes", nameof(options));
         ClassNames = o.ClassNames?.ToArray() ?? Enumerable.Range(0, generator.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
@@ -101,6 +104,9 @@ public sealed class BigGanSampler : IDisposable
 
     /// <summary>Rows per forward pass.</summary>
     public int BatchSize { get; }
+
+    /// <summary>How a bare number is read as truncation by <see cref="IConditionalImageGenerator.SampleLatents"/>.</summary>
+    public TruncationConvention TruncationConvention { get; }
 
     /// <summary>The file the weights were loaded from (null for a wrapped generator).</summary>
     public string? SourcePath { get; private init; }
@@ -176,6 +182,9 @@ public sealed class BigGanSampler : IDisposable
             throw new ArgumentException($"latents has {latents.Length} values; {seeds.Length} seeds × DimZ {DimZ} = {(long)seeds.Length * DimZ} expected", nameof(latents));
         LatentSampler.Draw(seeds, truncation, latents);
     }
+
+    void IConditionalImageGenerator.SampleLatents(ReadOnlySpan<ulong> seeds, float truncation, Span<float> latents) =>
+        SampleLatents(seeds, new Truncation(truncation, TruncationConvention), latents);
 
     // ------------------------------------------------------------------ the forward pass
 

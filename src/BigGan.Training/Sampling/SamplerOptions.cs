@@ -6,6 +6,9 @@ public sealed record SamplerOptions
     /// <summary>Rows per generator forward pass; results do not depend on it.</summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>Convention of a bare truncation number given through <see cref="Synthesis.IConditionalImageGenerator"/>.</summary>
+    public TruncationConvention TruncationConvention { get; init; } = TruncationConvention.Paper;
+
     /// <summary>Which network of a checkpoint to load.</summary>
     public GeneratorWeights Weights { get; init; } = GeneratorWeights.Auto;
 
@@ -23,6 +26,7 @@ public sealed record SamplerOptions
     public SamplerOptions Validate()
     {
         if (BatchSize < 1) throw new ArgumentException($"SamplerOptions.BatchSize is {BatchSize}; expected at least 1", nameof(BatchSize));
+        if (!Enum.IsDefined(TruncationConvention)) throw new ArgumentException($"SamplerOptions.TruncationConvention is {(int)TruncationConvention}; expected Paper or TFHub", nameof(TruncationConvention));
         if (!Enum.IsDefined(Weights)) throw new ArgumentException($"SamplerOptions.Weights is {(int)Weights}; expected Auto, Ema or Raw", nameof(Weights));
         if (Statistics is { } s && !Enum.IsDefined(s)) throw new ArgumentException($"SamplerOptions.Statistics is {(int)s}; expected Running or Standing", nameof(Statistics));
         Standing?.Validate();

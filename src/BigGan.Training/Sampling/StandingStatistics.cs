@@ -44,39 +44,37 @@ public static class StandingStatistics
         var layers = Layers(g).ToList();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var meanSums = layers.Select(l => zeros_like(l.mean)).ToArray();
-        var varSums = layers.Select(l => zeros_like(l.variance)).ToArray();
+        var meanSums = layers.Select(l => zeros_like(l.bn.stored_mean)).ToArray();
+        var varSums = layers.Select(l => zeros_like(l.bn.stored_var)).ToArray();
+        var momenta = layers.Select(l => l.bn.Momentum).ToArray();
         int count = 0;
         using var previous = BatchNormSnapshot.Take(g); // put back if anything fails half-way
-        using (TrainingModeScope.BatchStatistics(g))
+        using var mode = TrainingModeScope.BatchStatistics(g);
         try
         {
+            foreach (var (bn, _) in layers) bn.Momentum = 1;
             foreach (var (z, classes) in batches)
             {
                 var n = z.shape[0];
                 if (n < 2) throw new ArgumentException($"standing statistics need batches of at least 2 rows, got {n}", nameof(batches));
-                foreach (var (mean, variance, _) in layers)
-                {
-                    mean.zero_();
-                    variance.zero_();
-                }
+                foreach (var (bn, _) in layers) bn.ResetRunningStats();
                 using (var pass = NewDisposeScope()) g.forward(z, classes);
-                // From zero, one update leaves momentum × (batch mean) and momentum × (unbiased batch variance);
-                // the reference averages the biased variance E[x²] − E[x]², over n = B·H·W values per channel.
+                // With momentum 1 one update leaves the batch mean and the unbiased batch variance; the reference
+                // averages the biased variance E[x²] − E[x]², over n = B·H·W values per channel.
                 for (int i = 0; i < layers.Count; i++)
                 {
-                    var (mean, variance, spatial) = layers[i];
+                    var (bn, spatial) = layers[i];
                     var values = (double)n * spatial;
-                    meanSums[i].add_(mean.div(Momentum));
-                    varSums[i].add_(variance.div(Momentum).mul_((values - 1) / values));
+                    meanSums[i].add_(bn.stored_mean);
+                    varSums[i].add_(bn.stored_var.mul((values - 1) / values));
                 }
                 count++;
             }
             if (count == 0) throw new ArgumentException("standing statistics need at least one batch", nameof(batches));
             for (int i = 0; i < layers.Count; i++)
             {
-                layers[i].mean.copy_(meanSums[i].div_(count));
-                layers[i].variance.copy_(varSums[i].div_(count));
+                layers[i].bn.stored_mean.copy_(meanSums[i].div_(count));
+                layers[i].bn.stored_var.copy_(varSums[i].div_(count));
             }
         }
         catch
@@ -84,22 +82,23 @@ public static class StandingStatistics
             previous.Restore();
             throw;
         }
+        finally
+        {
+            for (int i = 0; i < layers.Count; i++) layers[i].bn.Momentum = momenta[i];
+        }
     }
 
-    // ConditionalBatchNorm and BatchNorm2d (the output layer) share this momentum.
-    private const double Momentum = ConditionalBatchNorm.Momentum;
-
-    /// <summary>Every batch-norm statistic pair of G with the spatial size (H·W) of the activations it normalises.</summary>
-    internal static IEnumerable<(Tensor mean, Tensor variance, long spatial)> Layers(Model.Generator g)
+    /// <summary>Every batch-norm layer of G with the spatial size (H·W) of the activations it normalises.</summary>
+    internal static IEnumerable<(IBatchNorm bn, long spatial)> Layers(Model.Generator g)
     {
         long res = ArchitectureTable.BottomWidth;
         foreach (var block in g.Blocks)
         {
-            yield return (block.bn1.stored_mean, block.bn1.stored_var, res * res);
+            yield return (block.bn1, res * res);
             res *= 2;
-            yield return (block.bn2.stored_mean, block.bn2.stored_var, res * res);
+            yield return (block.bn2, res * res);
         }
-        yield return (g.output_bn.stored_mean, g.output_bn.stored_var, res * res);
+        yield return (g.output_bn, res * res);
     }
 
     private static IEnumerable<(Tensor z, Tensor classes)> Batches(Model.Generator g, StandingStatisticsOptions options, Truncation truncation)

@@ -1,5 +1,6 @@
 using BigGan.Training.Model;
 using BigGan.Training.Sampling;
+using BigGan.Training.Synthesis;
 using BigGan.Training.Training;
 using static BigGan.Training.Tests.Sampling.SamplingFixtures;
 
@@ -236,6 +237,36 @@ public sealed class BigGanSamplerTests
         var bare = Directory.CreateDirectory(Path.Combine(_dir, "bare")).FullName;
         using (var scope = NewDisposeScope()) safetensors.save_file(g.state_dict(), Path.Combine(bare, Checkpoint.GFile));
         StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => BigGanSampler.Load(bare)).Message, "no model configuration");
+    }
+
+    [TestMethod]
+    public void ServesTheSynthesisLayerThroughTheRunLoader()
+    {
+        using var ema = Warmed(Small32, 15);
+        var run = WriteRun(Path.Combine(_dir, "run"), Small32, ema);
+        var generator = GeneratorRunLoader.Load(run);
+        try
+        {
+            Assert.IsInstanceOfType<BigGanSampler>(generator);
+            Assert.AreEqual((3, 3, 32, 12), (generator.NumClasses, generator.Channels, generator.Resolution, generator.DimZ));
+            ulong[] seeds = [11, 12];
+            var latents = new float[2 * 12];
+            generator.SampleLatents(seeds, 0.5f, latents);
+            var expected = new float[2 * 12];
+            LatentSampler.Draw(seeds, 0.5, expected);
+            CollectionAssert.AreEqual(expected, latents);
+            Assert.IsTrue(latents.All(v => Math.Abs(v) <= 0.5f));
+            var images = new float[2 * 3 * 32 * 32];
+            generator.Generate(latents, [2, 0], images);
+            using var z = tensor(latents, [2, 12]);
+            using var y = tensor(new long[] { 2, 0 });
+            using var reference = ema.forward(z, y);
+            CollectionAssert.AreEqual(reference.data<float>(), images);
+        }
+        finally
+        {
+            ((IDisposable)generator).Dispose();
+        }
     }
 
     [TestMethod]
