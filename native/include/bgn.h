@@ -292,6 +292,17 @@ BGN_API int32_t bgn_model_conv3x3_avgpool(const bgn_tensor* x, const bgn_tensor*
 BGN_API int32_t bgn_model_channels_last(const bgn_tensor* x, bgn_tensor** out) BGN_NOEXCEPT;
 BGN_API int32_t bgn_model_is_channels_last(const bgn_tensor* x, int32_t* result) BGN_NOEXCEPT;
 
+/* ---- sampling: single-pass steps of the eval-mode generator forward (no autograd) ---- */
+/* relu(x * scale + shift) for x float32 [N, C, H, W] and per-sample, per-channel scale and shift float32 [N, C];
+ * channels-last x gives a channels-last result. */
+BGN_API int32_t bgn_sampling_scale_shift_relu(const bgn_tensor* x, const bgn_tensor* scale, const bgn_tensor* shift,
+                                              bgn_tensor** out) BGN_NOEXCEPT;
+/* y float32 [N, 4C, H+1, W+1]: the four phases of conv3x3(upsample2x(x)) as one 2x2 conv (padding 1) gives them,
+ * phase (a, b) in channels (2a+b)C.. and window (a, b); returns relu(phase * scale + shift) interleaved into a
+ * channels-last [N, C, 2H, 2W] tensor (scale, shift float32 [N, C]). */
+BGN_API int32_t bgn_sampling_phase_scale_shift_relu(const bgn_tensor* y, const bgn_tensor* scale, const bgn_tensor* shift,
+                                                    bgn_tensor** out) BGN_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

@@ -100,24 +100,8 @@ public static class GeneratorExporter
         return b;
     }
 
-    /// <summary>
-    /// W/σ of a spectrally normalised layer as its eval-mode forward computes it: v = normalize(u W), σ = ‖v Wᵀ‖ (with
-    /// several tracked singular values: σ₀ = (v Wᵀ)·normalize(v Wᵀ)), from the stored u, with the same operations.
-    /// </summary>
-    public static Tensor NormalizedWeight(SpectralNorm layer)
-    {
-        ArgumentNullException.ThrowIfNull(layer);
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var weight = layer.weight.detach();
-        var eps = layer.Options.Eps;
-        var w = weight.dim() == 2 ? weight : weight.view(weight.shape[0], -1);
-        var uw = layer.U[0].mm(w);
-        var v = uw.div(uw.norm().clamp(min: eps));
-        var wv = v.mm(w.t());
-        var sigma = layer.U.Count == 1 ? wv.norm() : wv.mul(wv.div(wv.norm().clamp(min: eps))).sum();
-        return weight.div(sigma).MoveToOuterDisposeScope();
-    }
+    /// <summary>W/σ of a spectrally normalised layer as the eval-mode forward uses it (<see cref="EvalWeights.NormalizedWeight"/>).</summary>
+    public static Tensor NormalizedWeight(SpectralNorm layer) => EvalWeights.NormalizedWeight(layer);
 
     private static void AddMetadata(OnnxGraphBuilder b, Model.Generator g, GeneratorExportOptions o)
     {

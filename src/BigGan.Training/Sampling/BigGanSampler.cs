@@ -46,6 +46,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         _ownsGenerator = ownsGenerator;
         BatchSize = o.BatchSize;
         TruncationConvention = o.TruncationConvention;
+        FoldedForward = o.FoldedForward;
         if (o.ClassNames is not null && o.ClassNames.Count != generator.NumClasses)
             throw new ArgumentException($"{o.ClassNames.Count} class names given for a generator of {generator.NumClasses} classes", nameof(options));
         ClassNames = o.ClassNames?.ToArray() ?? Enumerable.Range(0, generator.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
@@ -104,6 +105,9 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
 
     /// <summary>Rows per forward pass.</summary>
     public int BatchSize { get; }
+
+    /// <summary>Whether images come from the folded eval forward (the default) or the generator module's own forward.</summary>
+    public bool FoldedForward { get; }
 
     /// <summary>How a bare number is read as truncation by <see cref="IConditionalImageGenerator.SampleLatents"/>.</summary>
     public TruncationConvention TruncationConvention { get; }
@@ -196,11 +200,11 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         if (classes.dim() != 1 || classes.dtype != ScalarType.Int64 || classes.shape[0] != n)
             throw new ArgumentException($"classes must be int64 [{n}] (one id per row of z), got {classes.dtype} [{string.Join(", ", classes.shape)}]", nameof(classes));
         CheckClassIds(classes.data<long>(), nameof(classes));
-        return Run(n, (start, len) =>
+        return Run(n, (folded, start, len) =>
         {
             using var zs = z.narrow(0, start, len);
             using var ys = classes.narrow(0, start, len);
-            return Generator.forward(zs, ys);
+            return folded is null ? Generator.forward(zs, ys) : folded.Forward(zs, ys, embedded: false);
         });
     }
 
@@ -224,11 +228,11 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         if (s.Length != 2 || s[0] != n || s[1] != Generator.ConditionDim || !classEmbedding.dtype.IsFloatingPoint())
             throw new ArgumentException($"class embedding must be float [{n}, {Generator.ConditionDim}], got {classEmbedding.dtype} [{string.Join(", ", s)}]", nameof(classEmbedding));
         CheckFinite(classEmbedding, nameof(classEmbedding));
-        return Run(n, (start, len) =>
+        return Run(n, (folded, start, len) =>
         {
             using var zs = z.narrow(0, start, len);
             using var es = classEmbedding.narrow(0, start, len);
-            return Generator.ForwardEmbedded(zs, es);
+            return folded is null ? Generator.ForwardEmbedded(zs, es) : folded.Forward(zs, es, embedded: true);
         });
     }
 
@@ -365,8 +369,9 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
 
     // ------------------------------------------------------------------ internals
 
-    // Runs the generator batch by batch in eval mode and inference mode into one output tensor.
-    private Tensor Run(long n, Func<long, long, Tensor> forward)
+    // Runs the generator batch by batch in eval mode and inference mode into one output tensor, through a fold of
+    // the current weights and statistics (made per call, so changes to the generator are always seen).
+    private Tensor Run(long n, Func<FoldedGenerator?, long, long, Tensor> forward)
     {
         lock (_gate)
         {
@@ -376,11 +381,12 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
             {
                 using var mode = TrainingModeScope.Eval(Generator);
                 using var inference = inference_mode();
+                using var folded = FoldedForward ? new FoldedGenerator(Generator) : null;
                 for (long start = 0; start < n; start += BatchSize)
                 {
                     var len = Math.Min(BatchSize, n - start);
                     using var scope = NewDisposeScope();
-                    var images = forward(start, len);
+                    var images = forward(folded, start, len);
                     output.narrow(0, start, len).copy_(images);
                 }
             }

@@ -6,6 +6,13 @@ public sealed record SamplerOptions
     /// <summary>Rows per generator forward pass; results do not depend on it.</summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>
+    /// Run the eval forward with its constants folded (W/σ once per call, batch norm as one per-sample scale and shift,
+    /// upsample + conv as a 4-phase 2×2 conv): the same function to float rounding, faster. False runs the generator
+    /// module's own forward.
+    /// </summary>
+    public bool FoldedForward { get; init; } = true;
+
     /// <summary>Convention of a bare truncation number given through <see cref="Synthesis.IConditionalImageGenerator"/>.</summary>
     public TruncationConvention TruncationConvention { get; init; } = TruncationConvention.Paper;
 

@@ -34,13 +34,13 @@ public sealed class BigGanSamplerTests
             Assert.AreEqual(4, images.dim());
             CollectionAssert.AreEqual(new long[] { 7, 3, 32, 32 }, images.shape);
             if (reference is null) reference = images;
-            else Assert.IsTrue(MaxAbsDiff(reference, images) <= 1e-6f, $"batch {batch}: max diff {MaxAbsDiff(reference, images)}");
+            else Assert.IsTrue(MaxAbsDiff(reference, images) <= 1e-5f, $"batch {batch}: max diff {MaxAbsDiff(reference, images)}");
         }
         // a row keeps its image when drawn alone, given its row index
         using var alone = new BigGanSampler(g, new SamplerOptions { BatchSize = 2 });
         using var tail = alone.SampleRows(classes.AsSpan(4), 0.8, seed: 5, firstRow: 4);
         using var expected = reference!.narrow(0, 4, 3);
-        Assert.IsTrue(MaxAbsDiff(expected, tail) <= 1e-6f);
+        Assert.IsTrue(MaxAbsDiff(expected, tail) <= 1e-5f);
         reference.Dispose();
     }
 
@@ -74,7 +74,7 @@ public sealed class BigGanSamplerTests
         using var images = sampler.Generate(z, y);
         g.eval();
         using var expected = g.forward(z, y);
-        Assert.IsTrue(MaxAbsDiff(expected, images) <= 1e-6f);
+        Assert.IsTrue(MaxAbsDiff(expected, images) <= 1e-5f);
 
         // the span-based form the synthesis layer uses
         var latents = z.data<float>();
@@ -85,6 +85,30 @@ public sealed class BigGanSamplerTests
         var drawn = new float[2 * 8];
         sampler.SampleLatents(seeds, 1.0, drawn);
         CollectionAssert.AreEqual(latents.AsSpan(0, 16).ToArray(), drawn);
+    }
+
+    // The folded eval forward (W/σ once, BN as per-sample scale/shift, 4-phase up-conv) is the module's eval forward.
+    [TestMethod]
+    public void FoldedForwardComputesTheModulesEvalForward()
+    {
+        foreach (var config in new[] { Attention32, Tables64, Small32 })
+        {
+            using var g = Warmed(config, 7);
+            using var folded = new BigGanSampler(g, new SamplerOptions { BatchSize = 3 });
+            using var module = new BigGanSampler(g, new SamplerOptions { BatchSize = 3, FoldedForward = false });
+            using var scope = NewDisposeScope();
+            var z = folded.Latents(0, 5, Truncation.None, 2);
+            var y = tensor(new long[] { 0, 1, 2, 3 % config.NumClasses, 1 });
+            Tensor expected;
+            using (no_grad()) expected = g.forward(z, y);
+            Assert.AreEqual(0f, MaxAbsDiff(expected, module.Generate(z, y)), "the module path is the module's forward");
+            var diff = MaxAbsDiff(expected, folded.Generate(z, y));
+            Assert.IsTrue(diff <= 1e-5f, $"{config.Resolution}×{config.Resolution}: folded forward differs by {diff}");
+            var e = folded.Embed(y).mul(0.9).add(folded.Embed(tensor(new long[] { 1, 1, 0, 0, 2 })).mul(0.1));
+            Tensor expectedEmbedded;
+            using (no_grad()) expectedEmbedded = g.ForwardEmbedded(z, e);
+            Assert.IsTrue(MaxAbsDiff(expectedEmbedded, folded.GenerateEmbedded(z, e)) <= 1e-5f);
+        }
     }
 
     [TestMethod]
@@ -184,14 +208,14 @@ public sealed class BigGanSamplerTests
             Assert.AreEqual(Attention32, sampler.Config);
             CollectionAssert.AreEqual(new[] { "ant", "bee", "cat", "dog", "eel" }, sampler.ClassNames.ToArray());
             StringAssert.EndsWith(sampler.SourcePath, Checkpoint.GEmaFile);
-            Assert.IsTrue(MaxAbsDiff(fromEma, sampler.Generate(z, y)) <= 1e-6f);
+            Assert.IsTrue(MaxAbsDiff(fromEma, sampler.Generate(z, y)) <= 1e-5f);
         }
         var checkpointDir = Checkpoint.Latest(run)!.Path;
         using (var sampler = BigGanSampler.Load(checkpointDir, new SamplerOptions { Weights = GeneratorWeights.Raw }))
-            Assert.IsTrue(MaxAbsDiff(fromRaw, sampler.Generate(z, y)) <= 1e-6f);
+            Assert.IsTrue(MaxAbsDiff(fromRaw, sampler.Generate(z, y)) <= 1e-5f);
         using (var sampler = BigGanSampler.Load(Path.Combine(checkpointDir, Checkpoint.GEmaFile)))
         {
-            Assert.IsTrue(MaxAbsDiff(fromEma, sampler.Generate(z, y)) <= 1e-6f);
+            Assert.IsTrue(MaxAbsDiff(fromEma, sampler.Generate(z, y)) <= 1e-5f);
             Assert.AreEqual("eel", sampler.ClassNames[4], "class names come from the run folder two levels up");
         }
     }
@@ -261,7 +285,8 @@ public sealed class BigGanSamplerTests
             using var z = tensor(latents, [2, 12]);
             using var y = tensor(new long[] { 2, 0 });
             using var reference = ema.forward(z, y);
-            CollectionAssert.AreEqual(reference.data<float>(), images);
+            using var got = tensor(images, [2, 3, 32, 32]);
+            Assert.IsTrue(MaxAbsDiff(reference, got) <= 1e-5f);
         }
         finally
         {
