@@ -34,6 +34,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
     private readonly object _gate = new();
     private readonly bool _ownsGenerator;
     private BatchNormSnapshot? _runningStatistics;
+    private FoldedGenerator? _folded;
     private bool _disposed;
 
     /// <summary>Wraps a generator. With <paramref name="ownsGenerator"/> the sampler disposes it; otherwise its
@@ -135,6 +136,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         lock (_gate)
         {
             ThrowIfDisposed();
+            Refold();
             if (_runningStatistics is null) _runningStatistics = BatchNormSnapshot.Take(Generator);
             else _runningStatistics.Restore();
             try
@@ -159,8 +161,22 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         }
     }
 
+    /// <summary>Drops the cached fold of the generator's constants; call it after changing the weights or batch-norm
+    /// statistics of <see cref="Generator"/> directly (the sampler's own methods do it themselves).</summary>
+    public void Refresh()
+    {
+        lock (_gate) Refold();
+    }
+
+    private void Refold()
+    {
+        _folded?.Dispose();
+        _folded = null;
+    }
+
     private void RestoreRunning()
     {
+        Refold();
         if (_runningStatistics is null) return;
         _runningStatistics.Restore();
         _runningStatistics.Dispose();
@@ -370,7 +386,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
     // ------------------------------------------------------------------ internals
 
     // Runs the generator batch by batch in eval mode and inference mode into one output tensor, through a fold of
-    // the current weights and statistics (made per call, so changes to the generator are always seen).
+    // the weights and statistics (cached for an owned generator, made per call for a borrowed one).
     private Tensor Run(long n, Func<FoldedGenerator?, long, long, Tensor> forward)
     {
         lock (_gate)
@@ -381,13 +397,23 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
             {
                 using var mode = TrainingModeScope.Eval(Generator);
                 using var inference = inference_mode();
-                using var folded = FoldedForward ? new FoldedGenerator(Generator) : null;
-                for (long start = 0; start < n; start += BatchSize)
+                var folded = FoldedForward ? _folded ?? new FoldedGenerator(Generator) : null;
+                try
                 {
-                    var len = Math.Min(BatchSize, n - start);
-                    using var scope = NewDisposeScope();
-                    var images = forward(folded, start, len);
-                    output.narrow(0, start, len).copy_(images);
+                    for (long start = 0; start < n; start += BatchSize)
+                    {
+                        var len = Math.Min(BatchSize, n - start);
+                        using var scope = NewDisposeScope();
+                        var images = forward(folded, start, len);
+                        output.narrow(0, start, len).copy_(images);
+                    }
+                }
+                finally
+                {
+                    // a generator the sampler owns changes only through it, so its fold is kept; a borrowed one may
+                    // change between calls (e.g. the EMA copy during training) and is folded afresh each time
+                    if (_ownsGenerator && folded is not null) _folded = folded;
+                    else folded?.Dispose();
                 }
             }
             catch
@@ -457,6 +483,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            Refold();
             if (_ownsGenerator)
             {
                 _runningStatistics?.Dispose();

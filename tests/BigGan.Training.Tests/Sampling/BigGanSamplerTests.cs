@@ -295,6 +295,27 @@ public sealed class BigGanSamplerTests
     }
 
     [TestMethod]
+    public void ALoadedSamplerKeepsItsFoldUntilItsStateChanges()
+    {
+        using var ema = Warmed(Small32, 16);
+        var run = WriteRun(Path.Combine(_dir, "run"), Small32, ema);
+        using var sampler = BigGanSampler.Load(run);
+        using var before = sampler.Sample([0, 2], 2, 1.0, 3);
+        sampler.UseStandingStatistics(new StandingStatisticsOptions { Accumulations = 2, BatchSize = 4 });
+        using var standing = sampler.Sample([0, 2], 2, 1.0, 3);
+        Assert.IsTrue(MaxAbsDiff(before, standing) > 1e-4f, "new statistics are seen");
+        sampler.UseRunningStatistics();
+        using var again = sampler.Sample([0, 2], 2, 1.0, 3);
+        Assert.AreEqual(0f, MaxAbsDiff(before, again));
+        using (no_grad()) sampler.Generator.output_conv.weight.add_(0.1);
+        using var stale = sampler.Sample([0, 2], 2, 1.0, 3);
+        Assert.AreEqual(0f, MaxAbsDiff(before, stale), "a direct change to the owned generator needs Refresh");
+        sampler.Refresh();
+        using var refreshed = sampler.Sample([0, 2], 2, 1.0, 3);
+        Assert.IsTrue(MaxAbsDiff(before, refreshed) > 1e-4f);
+    }
+
+    [TestMethod]
     public void StandingStatisticsFromTheRunConfiguration()
     {
         using var ema = Warmed(Small32, 14);
