@@ -79,7 +79,8 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
 
         var output = register_module("output_layer", new ModuleGroup());
         var last = specs[^1].OutChannels;
-        output_bn = output.Add("0", new BatchNorm2d(last, config.BnEps));
+        // The reference builds this BN without passing BN_eps, so it always uses 1e-5.
+        output_bn = output.Add("0", new BatchNorm2d(last, 1e-5));
         output_conv = output.Add("2", new SNConv2d(last, config.Channels, 3, 1, true, sn, rng));
 
         if (!skipInit) WeightInit.Apply(this, config.GInit, rng);

@@ -49,7 +49,7 @@ public sealed record ModelConfig
     public Init GInit { get; init; } = Init.Ortho;
     public Init DInit { get; init; } = Init.Ortho;
 
-    /// <summary>Batch-norm epsilon.</summary>
+    /// <summary>Batch-norm epsilon of the conditional BNs (G's output BN keeps 1e-5, as in the reference).</summary>
     public double BnEps { get; init; } = 1e-5;
 
     /// <summary>Spectral-norm epsilon (1e-8 as the reference's argparse; its ImageNet scripts use 1e-6).</summary>
