@@ -90,7 +90,7 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor>
             throw new ArgumentException($"classes must be int64 class ids [{s[0]}], got {classes.dtype} [{string.Join(", ", c)}]", nameof(classes));
 
         using var scope = NewDisposeScope();
-        var h = MemoryLayout.ChannelsLast ? nn.fused.channels_last(x) : x;
+        var h = MemoryLayout.ChannelsLast ? x.contiguous(MemoryFormat.ChannelsLast) : x;
         if (input_conv is not null) h = input_conv.forward(h);
         for (int i = 0; i < _attention.Length; i++)
         {

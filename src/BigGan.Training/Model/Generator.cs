@@ -180,7 +180,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
             conditions = Enumerable.Repeat(y, stages).ToArray();
         }
         h = h.view(-1, _bottomChannels, ArchitectureTable.BottomWidth, ArchitectureTable.BottomWidth);
-        if (MemoryLayout.ChannelsLast) h = nn.fused.channels_last(h);
+        if (MemoryLayout.ChannelsLast) h = h.contiguous(MemoryFormat.ChannelsLast);
         for (int i = 0; i < stages; i++)
         {
             if (Config.Deep)
