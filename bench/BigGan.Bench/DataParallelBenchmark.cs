@@ -9,12 +9,27 @@ using static BigGan.Torch.torch;
 namespace BigGan.Bench;
 
 /// <summary>
-/// Data-parallel communication costs between 2 local processes on loopback (Gloo over TCP), so the communication
-/// share of a data-parallel step can be estimated: allreduce latency and time per MB, the bucketed allreduce of a
-/// gradient-sized list (BigGAN ch 16 at 32×32 is roughly 0.65 M parameters, ≈ 2.6 MB of float32 gradients for G and
-/// D together), the cost of the per-collective agreement check, and the extra cost of cross-replica batch norm.
-/// The end-to-end dp_throughput_ratio needs the trainer and is not measured here.
-/// Options: --nproc 2, --grad-mb 2.6, --threads 1 (torch threads per process), --seconds 0.5 (per figure).
+/// Data-parallel training on this machine, 2 processes on loopback (Gloo over TCP).
+/// <para>
+/// <c>--mode train</c> (in the default <c>all</c>): the real trainer at equal global batch (default ch 16, 32×32,
+/// batch 64, 2 D steps, cross-replica BN on), 1 process × 2 threads against 2 processes × 1 thread, alternated over
+/// <c>--rounds</c> so both see the same machine load. Prints dp_train_s_per_iter for each, dp_throughput_ratio
+/// (2-process throughput / throughput of the faster 1-process setting: OpenMP's default spinning wait or its passive
+/// wait, OMP_WAIT_POLICY=PASSIVE, which matters when other processes load the cores) and comm_share_pct: the share of the 2-process step time that data
+/// parallelism adds, measured against a control of 2 independent processes × 1 thread × the local batch run at the
+/// same time (same compute, same contention for the cores, no communication), so it counts every collective
+/// (gradient and loss averaging, cross-replica BN forward and backward), the waits for the slower rank, and the
+/// reading of the whole global batch by every rank; comm_timed_share_pct is the part timed directly around the
+/// trainer's own collectives (sync BN communicates inside the model and cannot be timed from outside).
+/// </para>
+/// <para>
+/// <c>--mode comm</c> (in <c>all</c>): communication costs alone: allreduce latency and time per MB, the bucketed
+/// allreduce of a gradient-sized list (BigGAN ch 16 at 32×32 has about 0.65 M parameters, ≈ 2.6 MB of float32
+/// gradients for G and D together), the per-collective agreement check, and cross-replica BN against local BN.
+/// </para>
+/// Options: --mode all|train|comm, --ch 16, --resolution 32, --batch-size 64 (global), --d-steps 2, --iterations 4
+/// (timed per run), --warmup 1, --rounds 3, --local-bn (cross-replica BN off), --nproc 2 (comm mode), --grad-mb 2.6,
+/// --seconds 0.5 (per comm figure). Every figure carries the 1-minute load average before and after.
 /// </summary>
 public sealed class DataParallelBenchmark : IBenchmark
 {
@@ -23,10 +38,167 @@ public sealed class DataParallelBenchmark : IBenchmark
     public int Run(string[] args)
     {
         var o = Report.Options(args);
-        return o.ContainsKey("worker") ? Worker(o) : Launch(args, o);
+        if (o.ContainsKey("worker"))
+            return o.GetValueOrDefault("mode") == "train" ? TrainWorker(o) : Worker(o);
+        var mode = o.GetValueOrDefault("mode", "all");
+        if (mode is not ("all" or "train" or "comm"))
+        {
+            Console.Error.WriteLine($"dp: --mode {mode}: expected all, train or comm");
+            return 2;
+        }
+        int rc = 0;
+        if (mode is "all" or "train") rc |= LaunchTraining(args, o);
+        if (mode is "all" or "comm") rc |= Launch([.. args.Where((a, i) => a != "--mode" && (i == 0 || args[i - 1] != "--mode"))], o);
+        return rc;
     }
 
-    // ---- launcher: starts the ranks as child processes of this same program and relays rank 0's figures ----
+    // ---- training comparison ----
+
+    private int LaunchTraining(string[] args, Dictionary<string, string> o)
+    {
+        int rounds = o.Int("rounds", 3), batch = o.Int("batch-size", 64);
+        var passthrough = args.Where((a, i) => a != "--mode" && (i == 0 || args[i - 1] != "--mode")).ToArray();
+        var load0 = LoadAverage();
+        var single = new List<double>();
+        var singlePassive = new List<double>();
+        var parallel = new List<(double step, double comm)>();
+        var control = new List<double>();
+        for (int round = 0; round < rounds; round++)
+        {
+            // 1 process × 2 threads, the whole batch.
+            var r1 = RunWorkers(passthrough, ["--mode", "train", "--threads", "2", "--batch-size", $"{batch}"], nproc: 1, torchrun: false);
+            // The same with OpenMP's threads sleeping instead of spinning when idle: much faster when other processes
+            // share the cores (a spinning thread holds a core its partner needs), so the fairer 1-process figure here.
+            var r1p = RunWorkers(passthrough, ["--mode", "train", "--threads", "2", "--batch-size", $"{batch}"], nproc: 1, torchrun: false,
+                env: new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = "PASSIVE" });
+            // 2 processes × 1 thread, data-parallel, the same global batch.
+            var r2 = RunWorkers(passthrough, ["--mode", "train", "--threads", "1", "--batch-size", $"{batch}"], nproc: 2, torchrun: true);
+            // Control: 2 independent processes × 1 thread × the local batch, at the same time, no communication.
+            var rc = RunWorkers(passthrough, ["--mode", "train", "--threads", "1", "--batch-size", $"{batch / 2}"], nproc: 2, torchrun: false);
+            if (r1 is null || r1p is null || r2 is null || rc is null) return 1;
+            single.Add(r1[0].GetProperty("s_per_iter").GetDouble());
+            singlePassive.Add(r1p[0].GetProperty("s_per_iter").GetDouble());
+            parallel.Add((r2[0].GetProperty("s_per_iter").GetDouble(), r2[0].GetProperty("comm_s_per_iter").GetDouble()));
+            control.Add(rc.Average(r => r.GetProperty("s_per_iter").GetDouble()));
+            Console.Error.WriteLine($"dp round {round + 1}/{rounds} (load {LoadAverage()}): 1×2 threads {single[^1]:F3} s/iter (passive wait {singlePassive[^1]:F3}), 2×1 thread {parallel[^1].step:F3} s/iter, control {control[^1]:F3} s/iter");
+        }
+        var load1 = LoadAverage();
+        double t1Default = Report.Median(single), t1Passive = Report.Median(singlePassive), t1 = Math.Min(t1Default, t1Passive), t2 = Report.Median(parallel.Select(p => p.step)), tc = Report.Median(control);
+        double timed = Report.Median(parallel.Select(p => p.comm));
+        var context = new Dictionary<string, object>
+        {
+            ["ch"] = o.Int("ch", 16), ["resolution"] = o.Int("resolution", 32), ["global_batch"] = batch, ["d_steps"] = o.Int("d-steps", 2),
+            ["cross_replica_bn"] = !o.ContainsKey("local-bn"), ["rounds"] = rounds, ["iterations_per_run"] = o.Int("iterations", 4),
+            ["cores"] = Environment.ProcessorCount, ["loadavg_1m_before"] = load0, ["loadavg_1m_after"] = load1,
+        };
+        Dictionary<string, object> With(params (string k, object v)[] extra)
+        {
+            var d = new Dictionary<string, object>(context);
+            foreach (var (k, v) in extra) d[k] = v;
+            return d;
+        }
+        Report.Figure("dp_train_s_per_iter", t1Default, "s", With(("nproc", 1), ("threads_per_process", 2)));
+        Report.Figure("dp_train_s_per_iter", t1Passive, "s", With(("nproc", 1), ("threads_per_process", 2), ("omp_wait_policy", "PASSIVE")));
+        Report.Figure("dp_train_s_per_iter", t2, "s", With(("nproc", 2), ("threads_per_process", 1)));
+        Report.Figure("dp_control_s_per_iter", tc, "s", With(("nproc", 2), ("threads_per_process", 1), ("what", "2 independent processes, local batch, no communication")));
+        Report.Figure("dp_throughput_ratio", t1 / t2, "x", With(("what", "2-process throughput / throughput of the faster 1-process setting, at equal global batch")));
+        Report.Figure("dp_throughput_ratio_default_omp", t1Default / t2, "x", With(("what", "2-process throughput / 1-process throughput with OpenMP's default (spinning) wait policy")));
+        Report.Figure("comm_share_pct", 100 * Math.Max(0, t2 - tc) / t2, "%", With(("what", "(2-process step - independent control step) / 2-process step")));
+        Report.Figure("comm_timed_share_pct", 100 * timed / t2, "%", With(("what", "gradient/loss averaging and stop vote, timed around the collectives"), ("comm_s_per_iter", Math.Round(timed, 4))));
+        return 0;
+    }
+
+    /// <summary>Starts nproc workers of this program (with the torchrun variables when <paramref name="torchrun"/>)
+    /// and returns each one's RESULT object, or null (after printing their errors) when one fails.</summary>
+    private List<System.Text.Json.JsonElement>? RunWorkers(string[] args, string[] extra, int nproc, bool torchrun, Dictionary<string, string>? env = null)
+    {
+        var port = FreePort();
+        var (exe, prefix) = SelfCommand();
+        var children = new List<(Process p, Task<string> stdout, Task<string> stderr)>();
+        for (int rank = 0; rank < nproc; rank++)
+        {
+            var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in prefix.Concat([Name, .. args, .. extra, "--worker"])) psi.ArgumentList.Add(a);
+            if (torchrun)
+                foreach (var (k, v) in new DistributedEnvironment("127.0.0.1", port, rank, nproc).ToEnvironment()) psi.Environment[k] = v;
+            foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
+            var p = Process.Start(psi)!;
+            children.Add((p, p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync()));
+        }
+        var ok = true;
+        foreach (var (p, _, _) in children)
+        {
+            if (!p.WaitForExit(TimeSpan.FromMinutes(15))) { p.Kill(entireProcessTree: true); ok = false; }
+            else ok &= p.ExitCode == 0;
+        }
+        if (!ok)
+        {
+            for (int r = 0; r < children.Count; r++)
+                Console.Error.WriteLine($"dp worker {r}: {children[r].stdout.Result.Trim()} {children[r].stderr.Result.Trim()}");
+            return null;
+        }
+        var results = new List<System.Text.Json.JsonElement>();
+        foreach (var (_, stdout, _) in children)
+        {
+            var line = stdout.Result.Split('\n').LastOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+            if (line is not null) results.Add(System.Text.Json.JsonDocument.Parse(line["RESULT ".Length..]).RootElement);
+        }
+        return results;
+    }
+
+    private static double LoadAverage()
+    {
+        try { return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture); }
+        catch (IOException) { return double.NaN; }
+    }
+
+    /// <summary>One training process: the data-parallel trainer when the torchrun variables say WORLD_SIZE &gt; 1, else
+    /// a plain one. Prints "RESULT {s_per_iter, comm_s_per_iter}" (medians over the timed iterations).</summary>
+    private static int TrainWorker(Dictionary<string, string> o)
+    {
+        int threads = o.Int("threads", 1), ch = o.Int("ch", 16), resolution = o.Int("resolution", 32), batch = o.Int("batch-size", 64);
+        int dSteps = o.Int("d-steps", 2), iterations = o.Int("iterations", 4), warmup = o.Int("warmup", 1);
+        torch.set_num_threads(threads);
+        var model = BigGan.Training.Model.ModelConfig.Cifar(numClasses: 10, channels: 3, ch: ch) with { Resolution = resolution };
+        var train = new BigGan.Training.Training.TrainConfig
+        {
+            BatchSize = batch, DSteps = dSteps, EmaStart = 0, Iterations = long.MaxValue, Seed = 0, Threads = threads,
+            SaveEvery = long.MaxValue, SvLogEvery = 0, CrossReplicaBn = !o.ContainsKey("local-bn"),
+        };
+        var distributed = int.TryParse(Environment.GetEnvironmentVariable(DistributedEnvironment.WorldSizeVariable), out var ws) && ws > 1;
+        var group = distributed ? torch.distributed.init_process_group("gloo", TimeSpan.FromMinutes(10)) : null;
+        var runDir = Directory.CreateTempSubdirectory("biggan-dp-bench-").FullName;
+        try
+        {
+            // Every rank draws the same global batches (same seed) and keeps its share.
+            using var data = new RandomBatchSource(10, 3, resolution);
+            using var trainer = new BigGan.Training.Training.BigGanTrainer(new BigGan.Training.Training.RunConfig(model, train), data, runDir, processGroup: group);
+            for (int i = 0; i < warmup; i++) trainer.TrainStep();
+            group?.barrier();
+            var steps = new List<double>();
+            var comm = new List<double>();
+            for (int i = 0; i < iterations; i++)
+            {
+                var c0 = trainer.Parallel?.CommunicationTime ?? TimeSpan.Zero;
+                var sw = Stopwatch.StartNew();
+                trainer.TrainStep();
+                steps.Add(sw.Elapsed.TotalSeconds);
+                comm.Add(((trainer.Parallel?.CommunicationTime ?? TimeSpan.Zero) - c0).TotalSeconds);
+            }
+            Console.WriteLine("RESULT " + System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, double>
+            {
+                ["s_per_iter"] = Report.Median(steps), ["comm_s_per_iter"] = Report.Median(comm),
+            }));
+            return 0;
+        }
+        finally
+        {
+            if (group is not null) torch.distributed.destroy_process_group(group);
+            Directory.Delete(runDir, recursive: true);
+        }
+    }
+
+    // ---- communication alone: starts the ranks as child processes of this same program and relays rank 0's figures ----
 
     private int Launch(string[] args, Dictionary<string, string> o)
     {
@@ -90,7 +262,7 @@ public sealed class DataParallelBenchmark : IBenchmark
         int rank = pg.rank(), world = pg.size();
         var context = new Dictionary<string, object>
         {
-            ["nproc"] = world, ["backend"] = "gloo", ["transport"] = "tcp loopback", ["torch_threads"] = torch.get_num_threads(),
+            ["nproc"] = world, ["backend"] = "gloo", ["transport"] = "tcp loopback", ["torch_threads"] = torch.get_num_threads(), ["loadavg_1m"] = LoadAverage(),
         };
         void Figure(string name, double value, string unit, params (string k, object v)[] extra)
         {

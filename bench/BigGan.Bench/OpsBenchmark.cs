@@ -106,6 +106,7 @@ public sealed class OpsBenchmark : IBenchmark
         using var b = randn([N, N], generator: gen);
         for (int i = 0; i < 2; i++) { using var c = a.mm(b); }
         var times = new List<double>();
+        var cpu = new CpuShare();
         for (int r = 0; r < reps; r++)
         {
             var sw = Stopwatch.StartNew();
@@ -113,7 +114,8 @@ public sealed class OpsBenchmark : IBenchmark
             times.Add(sw.Elapsed.TotalSeconds / perRep);
         }
         var t = Report.Median(times);
-        Report.Figure("sgemm_gflops", 2.0 * N * N * N / t / 1e9, "GFLOP/s", With(ctx, ("ms_per_mm", Math.Round(t * 1e3, 2)), ("goal", "at least 80")));
+        Report.Figure("sgemm_gflops", 2.0 * N * N * N / t / 1e9, "GFLOP/s", With(ctx, ("ms_per_mm", Math.Round(t * 1e3, 2)),
+            ("cpu_share", Math.Round(cpu.Share(get_num_threads()), 2)), ("goal", "at least 80")));
     }
 
     private static void Conv2d(int reps, Dictionary<string, object> ctx)
@@ -144,11 +146,24 @@ public sealed class OpsBenchmark : IBenchmark
         }
 
         Step(true);
+        var cpu = new CpuShare();
         var fwd = Enumerable.Range(0, reps).Select(_ => Step(false)).ToList();
         var both = Enumerable.Range(0, reps).Select(_ => Step(true)).ToList();
         double tf = Report.Median(fwd), tb = Report.Median(both);
         Report.Figure("conv2d_gflops", 3 * flops / tb / 1e9, "GFLOP/s", With(ctx, ("s_per_fwd_bwd", Math.Round(tb, 3)),
             ("forward_gflops", Math.Round(flops / tf / 1e9, 1)), ("backward_gflops", Math.Round(2 * flops / (tb - tf) / 1e9, 1)),
+            ("cpu_share", Math.Round(cpu.Share(get_num_threads()), 2)),
             ("shape", "x [64,128,32,32] * w [128,128,3,3], padding 1"), ("goal", "at least 100")));
+    }
+
+    /// <summary>The fraction of <c>threads</c> cores this process got since construction: below 1 means other
+    /// processes competed for the CPU and the throughput figures are low for that reason.</summary>
+    private sealed class CpuShare
+    {
+        private readonly Stopwatch _wall = Stopwatch.StartNew();
+        private readonly TimeSpan _cpu = Process.GetCurrentProcess().TotalProcessorTime;
+
+        public double Share(int threads) =>
+            (Process.GetCurrentProcess().TotalProcessorTime - _cpu).TotalSeconds / (_wall.Elapsed.TotalSeconds * threads);
     }
 }

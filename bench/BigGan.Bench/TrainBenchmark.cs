@@ -15,6 +15,40 @@ public sealed class TrainBenchmark : IBenchmark
 {
     public string Name => "train";
 
+    /// <summary>
+    /// Convolution FLOPs of one iteration in the reference's formulation (CIFAR arrangement at 32×32, C = 4·ch):
+    /// each D step runs G forward on B and D forward+backward on 2B (backward ≈ 2× forward); the G step runs G and D
+    /// forward+backward on the G batch (D's weight gradients are not needed: ≈ 2× forward for D).
+    /// </summary>
+    private static double ConvGflopPerIteration(int ch, int batch, int dSteps, int gBatch)
+    {
+        double c = 4 * ch;
+        double Conv(double n, double cin, double cout, double k, double res) => 2 * n * cin * cout * k * k * res * res;
+        double G(double n) =>
+            new[] { 8, 16, 32 }.Sum(r => 2 * Conv(n, c, c, 3, r) + Conv(n, c, c, 1, r)) + Conv(n, c, 3, 3, 32);
+        double D(double n) =>
+            Conv(n, 3, c, 3, 32) + Conv(n, c, c, 3, 32) + Conv(n, 3, c, 1, 16)
+            + 2 * Conv(n, c, c, 3, 16) + Conv(n, c, c, 1, 16)
+            + 4 * Conv(n, c, c, 3, 8);
+        return (dSteps * (G(batch) + 3 * D(2 * batch)) + 3 * G(gBatch) + 2 * D(gBatch)) / 1e9;
+    }
+
+    private static double AchievableConvGflops()
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = torch.randn([64, 128, 32, 32]).contiguous(MemoryFormat.ChannelsLast).requires_grad_();
+        var w = torch.randn([128, 128, 3, 3]).contiguous(MemoryFormat.ChannelsLast).requires_grad_();
+        var times = new List<double>();
+        for (int i = 0; i < 4; i++)
+        {
+            using var inner = torch.NewDisposeScope();
+            var sw = Stopwatch.StartNew();
+            torch.nn.functional.conv2d(x, w, padding: 1).sum().backward();
+            if (i > 0) times.Add(sw.Elapsed.TotalSeconds);
+        }
+        return 3 * 2.0 * 64 * 128 * 128 * 9 * 32 * 32 / Report.Median(times) / 1e9;
+    }
+
     public int Run(string[] args)
     {
         var o = Report.Options(args);
@@ -46,6 +80,13 @@ public sealed class TrainBenchmark : IBenchmark
                 Report.Figure("rss_growth_pct", 100 * (after - before) / before, "%", new Dictionary<string, object>(config) { ["iterations"] = rssIterations, ["rss_before_mb"] = Math.Round(before, 1), ["rss_after_mb"] = Math.Round(after, 1) });
             }
             Report.Figure("peak_rss_mb", Report.PeakRssMb(), "MiB", config);
+
+            // How much of the step the convolutions would take at this machine's achievable conv rate.
+            var achievable = AchievableConvGflops();
+            var convGflop = ConvGflopPerIteration(ch, batch, dSteps, train.EffectiveGBatchSize) ;
+            Report.Figure("conv_achievable_gflops", achievable, "GFLOP/s", new Dictionary<string, object> { ["shape"] = "N64 C128->128 32x32 3x3 fwd+bwd, channels-last", ["threads"] = threads });
+            Report.Figure("conv_share_pct", 100 * convGflop / achievable / Report.Median(times), "%",
+                new Dictionary<string, object>(config) { ["conv_gflop_per_iter"] = Math.Round(convGflop, 2), ["note"] = "reference-formulation conv FLOPs at the achievable rate / measured step time" });
         }
         finally
         {

@@ -288,9 +288,6 @@ BGN_API int32_t bgn_model_upsample_conv3x3(const bgn_tensor* x, const bgn_tensor
 /* avg_pool2d(conv2d(x, w, b, padding 1), 2) for a [out, in, 3, 3] weight, as one stride-2 4x4 conv. */
 BGN_API int32_t bgn_model_conv3x3_avgpool(const bgn_tensor* x, const bgn_tensor* w, const bgn_tensor* b,
                                           bgn_tensor** out) BGN_NOEXCEPT;
-/* x.contiguous(channels_last): the same NCHW tensor stored NHWC. */
-BGN_API int32_t bgn_model_channels_last(const bgn_tensor* x, bgn_tensor** out) BGN_NOEXCEPT;
-BGN_API int32_t bgn_model_is_channels_last(const bgn_tensor* x, int32_t* result) BGN_NOEXCEPT;
 
 /* ---- sampling: single-pass steps of the eval-mode generator forward (no autograd) ---- */
 /* relu(x * scale + shift) for x float32 [N, C, H, W] and per-sample, per-channel scale and shift float32 [N, C];

@@ -72,21 +72,5 @@ int32_t bgn_model_conv3x3_avgpool(const bgn_tensor* x, const bgn_tensor* w, cons
   });
 }
 
-// x in channels-last memory order (NHWC strides, NCHW shape): oneDNN's convolutions run faster on it.
-int32_t bgn_model_channels_last(const bgn_tensor* x, bgn_tensor** o) noexcept {
-  return guard([&] {
-    const auto& input = T(x);
-    if (input.dim() != 4) throw invalid_argument("channels_last expects a 4-d NCHW tensor, got " + std::to_string(input.dim()) + " dimensions");
-    out(o, input.contiguous(at::MemoryFormat::ChannelsLast));
-  });
-}
-
-// 1 when x is stored channels-last, else 0.
-int32_t bgn_model_is_channels_last(const bgn_tensor* x, int32_t* result) noexcept {
-  return guard([&] {
-    const auto& input = T(x);
-    *result = input.dim() == 4 && input.is_contiguous(at::MemoryFormat::ChannelsLast) ? 1 : 0;
-  });
-}
 
 }  // extern "C"

@@ -6,11 +6,17 @@ namespace BigGan.Torch.Tests;
 [TestClass]
 public sealed class AdamTests
 {
+    private int _threads;
+
     [TestInitialize]
-    public void OneThread() => set_num_threads(1);
+    public void OneThread()
+    {
+        _threads = get_num_threads();
+        set_num_threads(1);
+    }
 
     [TestCleanup]
-    public void Restore() => set_num_threads(Environment.ProcessorCount);
+    public void Restore() => set_num_threads(_threads);
 
     private sealed record Problem(nn.Parameter w, nn.Parameter m) : IDisposable
     {

@@ -26,6 +26,8 @@ public sealed class ImageTests
     private const string JpegGray = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAIBAQEBAQIBAQECAgICAgQDAgICAgUEBAMEBgUGBgYFBgYGBwkIBgcJBwYGCAsICQoKCgoKBggLDAsKDAkKCgr/wAALCAAIAAgBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/APjOv//Z";
     // RGBA 2x1: (10, 20, 30, 0), (40, 50, 60, 255), saved as PNG
     private const string PngRgba = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAYAAAD0In+KAAAAEUlEQVR4nGPkEpFjkJOT+w8AA68Bl/LMqe4AAAAASUVORK5CYII=";
+    // gray + alpha ("LA") 2x1: (10, 0), (200, 255), saved as PNG
+    private const string PngGrayAlpha = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAQAAABeK7cBAAAADUlEQVR4nGPgYjjxHwACvAHSNr7+SQAAAABJRU5ErkJggg==";
     // 16-bit gray 2x1: 65535, 25700 (= 257 * 100), saved as PNG
     private const string Png16 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABEAAAAACB2fwVAAAADUlEQVR4nGP4/z8lBQAIKgLHHsoGgAAAAABJRU5ErkJggg==";
 
@@ -112,6 +114,9 @@ public sealed class ImageTests
         var rgba = io.decode_image(Convert.FromBase64String(PngRgba));
         Shape([3, 1, 2], rgba, "alpha is dropped");
         Equal(new byte[] { 10, 40, 20, 50, 30, 60 }, rgba);
+        var la = io.decode_image(Convert.FromBase64String(PngGrayAlpha));
+        Assert.AreEqual(3L, la.size(0), "gray + alpha decodes as RGB without the alpha");
+        Equal(new byte[] { 10, 200, 10, 200, 10, 200 }, la);
         var deep = io.decode_image(Convert.FromBase64String(Png16));
         Shape([1, 1, 2], deep);
         Equal(new byte[] { 255, 100 }, deep, "16-bit samples scale to 8 bits");

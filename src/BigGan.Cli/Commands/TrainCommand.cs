@@ -1,11 +1,18 @@
 using System.CommandLine;
+using System.Globalization;
+using BigGan.Torch;
 using BigGan.Training.Model;
 using BigGan.Training.Training;
 using Spectre.Console;
 
 namespace BigGan.Cli.Commands;
 
-/// <summary><c>biggan train</c>: trains a BigGAN on a data set into a run folder, or resumes one.</summary>
+/// <summary>
+/// <c>biggan train</c>: trains a BigGAN on a data set into a run folder, or resumes one. Data-parallel: with
+/// <c>--nproc N</c> it starts N local workers (<see cref="LocalLauncher"/>); a process that finds the torchrun
+/// variables with WORLD_SIZE &gt; 1 (set by the launcher, or by hand on each machine of a multi-machine job) joins
+/// that job as one rank.
+/// </summary>
 internal static class TrainCommand
 {
     public static Command Create()
@@ -13,7 +20,17 @@ internal static class TrainCommand
         var output = new Option<string>("--out") { Description = "run folder to create (checkpoints, logs, sample sheets, config.json)" };
         var resume = new Option<string>("--resume") { Description = "run folder to continue from its latest checkpoint (its config.json is the base; options given here override it)" };
         var configFile = new Option<string>("--config") { Description = "a config.json (as saved in every run folder) to start from" };
-        var command = new Command("train", "train a class-conditional BigGAN") { output, resume, configFile };
+        var nproc = new Option<int>("--nproc")
+        {
+            Description = "data-parallel worker processes to start on this machine (loopback); --batch-size stays the global batch; --threads defaults to cores / nproc",
+            DefaultValueFactory = _ => 1,
+        };
+        var distTimeout = new Option<double>("--dist-timeout")
+        {
+            Description = "data-parallel runs: seconds a rendezvous or collective may wait for the other processes before failing",
+            DefaultValueFactory = _ => torch.distributed.default_pg_timeout.TotalSeconds,
+        };
+        var command = new Command("train", "train a class-conditional BigGAN") { output, resume, configFile, nproc, distTimeout };
         var options = new ConfigOptions(command);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -22,12 +39,55 @@ internal static class TrainCommand
             var basePath = resumeDir is not null ? Path.Combine(resumeDir, RunConfig.FileName) : result.GetValue(configFile);
             var baseConfig = basePath is not null ? RunConfig.Load(basePath) : new RunConfig(new ModelConfig(), new TrainConfig());
             var (train, model) = options.Apply(result, baseConfig.Train, baseConfig.Model);
-            using var trainer = TrainingSession.Start(new RunConfig(model, train), runDir, resumeDir is not null, out var data);
-            using (data)
-                TrainingSession.Run(trainer);
-            AnsiConsole.MarkupLine($"done: step {trainer.Step}; run folder [bold]{Markup.Escape(Path.GetFullPath(runDir))}[/]");
-            return 0;
+            var timeout = result.GetValue(distTimeout);
+            if (!(timeout > 0)) throw new ArgumentException($"--dist-timeout {timeout}: expected a positive number of seconds");
+
+            var job = JobEnvironment();
+            int processes = result.GetValue(nproc);
+            if (processes < 1) throw new ArgumentException($"--nproc {processes}: expected at least 1 process");
+            if (processes > 1)
+            {
+                if (job is not null)
+                    throw new ArgumentException($"--nproc starts local workers itself, but this process is already rank {job.Rank} of a job of {job.WorldSize} " +
+                                                "(torchrun variables WORLD_SIZE, RANK, ... are set): drop --nproc, or unset those variables");
+                new RunConfig(model, train).Validate();
+                DataParallel.CheckBatchSizes(train, processes);
+                var args = LocalLauncher.Without(Environment.GetCommandLineArgs().Skip(1), "--nproc");
+                if (train.Threads == 0)
+                {
+                    // libtorch's default (every core in every process) would oversubscribe the machine N times.
+                    args = LocalLauncher.Without(args, "--threads");
+                    args.AddRange(["--threads", Math.Max(1, Environment.ProcessorCount / processes).ToString(CultureInfo.InvariantCulture)]);
+                }
+                return LocalLauncher.Run(processes, args);
+            }
+
+            LocalLauncher.WatchLauncher();
+            ProcessGroup? group = job is null ? null : torch.distributed.init_process_group("gloo", job, TimeSpan.FromSeconds(timeout));
+            try
+            {
+                bool master = group is null || group.rank() == 0;
+                using var trainer = TrainingSession.Start(new RunConfig(model, train), runDir, resumeDir is not null, out var data, group);
+                using (data)
+                    TrainingSession.Run(trainer, quiet: !master);
+                if (master)
+                    AnsiConsole.MarkupLine($"done: step {trainer.Step}; run folder [bold]{Markup.Escape(Path.GetFullPath(runDir))}[/]" +
+                                           (group is null ? "" : $" ({group.size()} processes)"));
+                return 0;
+            }
+            finally
+            {
+                if (group is not null) torch.distributed.destroy_process_group(group);
+            }
         }));
         return command;
+    }
+
+    /// <summary>The torchrun description of this process when it is one rank of a job of several (WORLD_SIZE &gt; 1), else null.</summary>
+    private static DistributedEnvironment? JobEnvironment()
+    {
+        var worldSize = Environment.GetEnvironmentVariable(DistributedEnvironment.WorldSizeVariable);
+        if (string.IsNullOrWhiteSpace(worldSize) || worldSize.Trim() == "1") return null;
+        return DistributedEnvironment.FromEnvironment();
     }
 }

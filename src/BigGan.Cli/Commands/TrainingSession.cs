@@ -8,20 +8,27 @@ namespace BigGan.Cli.Commands;
 /// <summary>Opens the data, builds the trainer, trains with a progress display, and writes a sample sheet at every checkpoint.</summary>
 internal static class TrainingSession
 {
-    /// <summary>Trains and returns the run folder. The model's class count and channels come from the data set.</summary>
-    public static BigGanTrainer Start(RunConfig config, string runDir, bool resume, out IBatchSource data)
+    /// <summary>Builds the trainer (data-parallel over <paramref name="group"/> when given). The model's class count
+    /// and channels come from the data set. Only rank 0 prints and writes sample sheets.</summary>
+    public static BigGanTrainer Start(RunConfig config, string runDir, bool resume, out IBatchSource data, ProcessGroup? group = null)
     {
         var train = config.Train;
         if (string.IsNullOrWhiteSpace(train.Data))
             throw new ArgumentException("--data is required: an image folder, an idx file, a CIFAR folder, or fashion-mnist");
         var dataset = Datasets.Open(train.Data, config.Model.Resolution, new DatasetOptions { SkipBadImages = train.SkipBadImages });
-        AnsiConsole.MarkupLine($"data: [bold]{Markup.Escape(dataset.Source)}[/], {dataset.Count} images, {dataset.NumClasses} classes, " +
+        bool master = group is null || group.rank() == 0;
+        if (master)
+            AnsiConsole.MarkupLine($"data: [bold]{Markup.Escape(dataset.Source)}[/], {dataset.Count} images, {dataset.NumClasses} classes, " +
                                $"{dataset.Channels} channel(s), {dataset.Resolution}×{dataset.Resolution}");
         var model = config.Model with { NumClasses = dataset.NumClasses, Channels = dataset.Channels };
         data = new ShuffledBatchSource(dataset, new BatchSourceOptions { Seed = (long)train.Seed, HorizontalFlip = train.HFlip });
         try
         {
-            var trainer = new BigGanTrainer(config with { Model = model }, data, runDir, resume);
+            // Every rank of a data-parallel run opens the same data with the same seed: they draw the same global batches.
+            var trainer = new BigGanTrainer(config with { Model = model }, data, runDir, resume, group);
+            if (group is not null && master)
+                AnsiConsole.MarkupLine($"data-parallel: {group.size()} processes, global batch {config.Train.BatchSize} ({config.Train.BatchSize / group.size()} per process), " +
+                                       $"cross-replica BN {(config.Train.CrossReplicaBn ? "on" : "off")}");
             var names = dataset.ClassNames;
             trainer.CheckpointSaved += info =>
             {
@@ -39,9 +46,14 @@ internal static class TrainingSession
     }
 
     /// <summary>Runs the trainer to its end with a progress bar (or plain lines when the output is not a terminal).</summary>
-    public static void Run(BigGanTrainer trainer, CancellationToken cancellation = default)
+    public static void Run(BigGanTrainer trainer, CancellationToken cancellation = default, bool quiet = false)
     {
         var iterations = trainer.Config.Train.Iterations;
+        if (quiet)
+        {
+            trainer.Train(null, cancellation);
+            return;
+        }
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             long last = -1;

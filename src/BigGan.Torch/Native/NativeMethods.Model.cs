@@ -7,6 +7,4 @@ internal static unsafe partial class NativeMethods
 {
     [LibraryImport(Lib)] internal static partial int bgn_model_upsample_conv3x3(TensorHandle x, TensorHandle w, TensorHandle b, out TensorHandle o);
     [LibraryImport(Lib)] internal static partial int bgn_model_conv3x3_avgpool(TensorHandle x, TensorHandle w, TensorHandle b, out TensorHandle o);
-    [LibraryImport(Lib)] internal static partial int bgn_model_channels_last(TensorHandle x, out TensorHandle o);
-    [LibraryImport(Lib)] internal static partial int bgn_model_is_channels_last(TensorHandle x, out int result);
 }

@@ -28,20 +28,6 @@ public static partial class torch
                 Check(N.bgn_model_conv3x3_avgpool(input.Handle, weight.Handle, Tensor.HandleOf(bias), out var h));
                 return new Tensor(h);
             }
-
-            /// <summary>The same 4-d tensor stored channels-last (NHWC strides); oneDNN convolutions run faster on it and
-            /// pass the format on to their outputs.</summary>
-            public static Tensor channels_last(Tensor input)
-            {
-                Check(N.bgn_model_channels_last(input.Handle, out var h));
-                return new Tensor(h);
-            }
-
-            public static bool is_channels_last(Tensor input)
-            {
-                Check(N.bgn_model_is_channels_last(input.Handle, out var r));
-                return r != 0;
-            }
         }
     }
 }

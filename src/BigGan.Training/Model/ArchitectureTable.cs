@@ -72,6 +72,38 @@ public static class ArchitectureTable
         return blocks;
     }
 
+    // BigGAN-deep D (BigGANdeep.py): an input conv makes ch·in₀ channels; each stage then widens and usually pools.
+    private static readonly Dictionary<int, (int[] inMult, int[] outMult, bool[] down)> DeepDTable = new()
+    {
+        [32] = ([4, 4, 4], [4, 4, 4], [true, true, false]),
+        [64] = ([1, 2, 4, 8], [2, 4, 8, 16], [true, true, true, true]),
+        [128] = ([1, 2, 4, 8, 16], [2, 4, 8, 16, 16], [true, true, true, true, true]),
+        [256] = ([1, 2, 4, 8, 8, 16], [2, 4, 8, 8, 16, 16], [true, true, true, true, true, true]),
+    };
+
+    /// <summary>The resolutions with a BigGAN-deep table (the reference has none at 512).</summary>
+    public static IReadOnlyList<int> DeepResolutions { get; } = [32, 64, 128, 256];
+
+    /// <summary>
+    /// BigGAN-deep discriminator stages (each made of D_depth blocks; the first block of a stage widens and pools):
+    /// channels in and out, pooling, output resolution and attention after the stage. The input conv maps the image
+    /// channels to the first stage's input channels.
+    /// </summary>
+    public static IReadOnlyList<DBlockSpec> DeepDiscriminator(int resolution, int ch, IEnumerable<int>? attention = null)
+    {
+        if (!DeepDTable.TryGetValue(resolution, out var t))
+            throw new ArgumentException($"no BigGAN-deep discriminator architecture for resolution {resolution}; expected one of {string.Join(", ", DeepResolutions)}", nameof(resolution));
+        var attn = attention?.ToHashSet() ?? [];
+        var stages = new DBlockSpec[t.inMult.Length];
+        var res = resolution;
+        for (int i = 0; i < stages.Length; i++)
+        {
+            if (t.down[i]) res /= 2;
+            stages[i] = new DBlockSpec(t.inMult[i] * ch, t.outMult[i] * ch, t.down[i], res, attn.Contains(res));
+        }
+        return stages;
+    }
+
     /// <summary>The output resolutions of the generator blocks (where G attention may go).</summary>
     public static IReadOnlyList<int> GeneratorResolutions(int resolution) =>
         Enumerable.Range(1, GeneratorDepth(resolution)).Select(i => BottomWidth << i).ToArray();

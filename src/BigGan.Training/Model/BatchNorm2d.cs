@@ -35,6 +35,10 @@ public sealed class BatchNorm2d : nn.Module, ILayer, IBatchNorm
     public Tensor stored_mean { get; }
     public Tensor stored_var { get; }
 
+    public ProcessGroup? CrossReplicaGroup { get; set; }
+
     public Tensor forward(Tensor input) =>
-        nn.functional.batch_norm(input, stored_mean, stored_var, gain, bias, training, Momentum, Eps);
+        training && CrossReplicaGroup is { } group
+            ? distributed.sync_batch_norm(input, stored_mean, stored_var, gain, bias, training: true, Momentum, Eps, group)
+            : nn.functional.batch_norm(input, stored_mean, stored_var, gain, bias, training, Momentum, Eps);
 }

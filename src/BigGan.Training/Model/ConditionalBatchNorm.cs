@@ -49,6 +49,8 @@ public sealed class ConditionalBatchNorm : nn.Module, IBatchNorm
     public long Channels { get; }
     public double Eps { get; }
 
+    public ProcessGroup? CrossReplicaGroup { get; set; }
+
     /// <summary>Size of the conditioning vector (linear) or number of classes (tables).</summary>
     public long ConditionDim { get; }
 
@@ -67,7 +69,9 @@ public sealed class ConditionalBatchNorm : nn.Module, IBatchNorm
         using var scope = NewDisposeScope();
         var gain = _gain.forward(condition).add_(1).view(-1, Channels, 1, 1);
         var bias = _bias.forward(condition).view(-1, Channels, 1, 1);
-        var h = nn.functional.batch_norm(x, stored_mean, stored_var, null, null, training, Momentum, Eps);
+        var h = training && CrossReplicaGroup is { } group
+            ? distributed.sync_batch_norm(x, stored_mean, stored_var, null, null, training: true, Momentum, Eps, group)
+            : nn.functional.batch_norm(x, stored_mean, stored_var, null, null, training, Momentum, Eps);
         return h.mul(gain).add_(bias).MoveToOuterDisposeScope();
     }
 }

@@ -8,11 +8,14 @@ namespace BigGan.Training.Model;
 /// The BigGAN projection discriminator: <see cref="DBlock"/>s (the first not pre-activated) down to 4×4 (8×8 at 32),
 /// attention after the blocks whose output resolution is listed, then ReLU, a global SUM pool to h [N, C], and
 /// out = SNLinear(h) + ⟨SNEmbedding(y), h⟩. Returns one score per image, shape [N].
-/// State-dict names follow BigGAN-PyTorch (blocks.i.0.*, blocks.i.1.* for attention, linear.*, embed.*).
+/// With <see cref="ModelConfig.Deep"/> it is BigGAN-deep: an input 3×3 conv, then DDepth bottleneck
+/// <see cref="DeepDBlock"/>s per stage. State-dict names follow BigGAN-PyTorch (input_conv.*, blocks.i.j.*, the
+/// attention after a stage's blocks, linear.*, embed.*).
 /// </summary>
 public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly DBlock[] _blocks;
+    private readonly DeepDBlock[][] _deepStages;
     private readonly SelfAttention?[] _attention;
 
     /// <param name="config">The model configuration (validated here).</param>
@@ -23,16 +26,33 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(config);
         Config = config.Validate();
         var sn = new SpectralNormOptions(config.NumDSvs, config.NumDSvItrs, config.SnEps);
-        var specs = ArchitectureTable.Discriminator(config.Resolution, config.DCh, config.Channels, config.DAttention);
+        var specs = config.Deep
+            ? ArchitectureTable.DeepDiscriminator(config.Resolution, config.DCh, config.DAttention)
+            : ArchitectureTable.Discriminator(config.Resolution, config.DCh, config.Channels, config.DAttention);
 
+        if (config.Deep) input_conv = register_module("input_conv", new SNConv2d(config.Channels, specs[0].InChannels, 3, 1, true, sn, rng));
         var blocks = register_module("blocks", new ModuleGroup());
-        _blocks = new DBlock[specs.Count];
+        _blocks = config.Deep ? [] : new DBlock[specs.Count];
+        _deepStages = config.Deep ? new DeepDBlock[specs.Count][] : [];
         _attention = new SelfAttention?[specs.Count];
         for (int i = 0; i < specs.Count; i++)
         {
             var group = blocks.Add(i.ToString(), new ModuleGroup());
-            _blocks[i] = group.Add("0", new DBlock(specs[i].InChannels, specs[i].OutChannels, config.DWide, preactivation: i > 0, specs[i].Downsample, sn, rng));
-            if (specs[i].Attention) _attention[i] = group.Add("1", new SelfAttention(specs[i].OutChannels, sn, rng));
+            var next = 1;
+            if (config.Deep)
+            {
+                // DDepth blocks per stage: the first widens and pools, the rest keep the shape.
+                var depth = config.DDepth;
+                _deepStages[i] = new DeepDBlock[depth];
+                for (int j = 0; j < depth; j++)
+                    _deepStages[i][j] = group.Add(j.ToString(), new DeepDBlock(j == 0 ? specs[i].InChannels : specs[i].OutChannels, specs[i].OutChannels, j == 0 && specs[i].Downsample, sn, rng));
+                next = depth;
+            }
+            else
+            {
+                _blocks[i] = group.Add("0", new DBlock(specs[i].InChannels, specs[i].OutChannels, config.DWide, preactivation: i > 0, specs[i].Downsample, sn, rng));
+            }
+            if (specs[i].Attention) _attention[i] = group.Add(next.ToString(), new SelfAttention(specs[i].OutChannels, sn, rng));
         }
         var last = specs[^1].OutChannels;
         linear = register_module("linear", new SNLinear(last, 1, true, sn, rng));
@@ -42,7 +62,14 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor>
     }
 
     public ModelConfig Config { get; }
+    /// <summary>The residual blocks (BigGAN; empty for BigGAN-deep).</summary>
     public IReadOnlyList<DBlock> Blocks => _blocks;
+
+    /// <summary>BigGAN-deep: the conv from the image to the first stage's channels; null for BigGAN.</summary>
+    public SNConv2d? input_conv { get; }
+
+    /// <summary>The BigGAN-deep blocks, DDepth per stage (empty for BigGAN).</summary>
+    public IReadOnlyList<IReadOnlyList<DeepDBlock>> DeepStages => _deepStages;
 
     /// <summary>The attention after each block, null where there is none.</summary>
     public IReadOnlyList<SelfAttention?> Attention => _attention;
@@ -63,10 +90,14 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor>
             throw new ArgumentException($"classes must be int64 class ids [{s[0]}], got {classes.dtype} [{string.Join(", ", c)}]", nameof(classes));
 
         using var scope = NewDisposeScope();
-        var h = MemoryLayout.ChannelsLast ? nn.fused.channels_last(x) : x;
-        for (int i = 0; i < _blocks.Length; i++)
+        var h = MemoryLayout.ChannelsLast ? x.contiguous(MemoryFormat.ChannelsLast) : x;
+        if (input_conv is not null) h = input_conv.forward(h);
+        for (int i = 0; i < _attention.Length; i++)
         {
-            h = _blocks[i].forward(h);
+            if (Config.Deep)
+                foreach (var block in _deepStages[i]) h = block.forward(h);
+            else
+                h = _blocks[i].forward(h);
             if (_attention[i] is { } attention) h = attention.forward(h);
         }
         h = h.relu_().sum([2, 3]);

@@ -10,12 +10,15 @@ namespace BigGan.Training.Model;
 /// 3×3 SN conv to the image channels, tanh. Every block's cBNs are conditioned on the class: with the shared
 /// embedding on a vector shared(y) (concatenated with z chunk i+1 for block i when hierarchical), otherwise on the
 /// class id through per-class tables. Output: [N, Channels, R, R] in [-1, 1].
+/// With <see cref="ModelConfig.Deep"/> it is BigGAN-deep instead: GDepth bottleneck <see cref="DeepGBlock"/>s per
+/// resolution and [shared(y), z] as the input of the linear and of every cBN.
 /// State-dict names follow BigGAN-PyTorch (shared.weight, linear.*, blocks.i.0.*, blocks.i.1.* for attention,
 /// output_layer.0.* for the BN, output_layer.2.* for the conv).
 /// </summary>
 public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly GBlock[] _blocks;
+    private readonly DeepGBlock[][] _deepStages;
     private readonly SelfAttention?[] _attention;
     private readonly long _bottomChannels;
 
@@ -33,27 +36,51 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
         ConditionDim = config.SharedEmbedding ? config.ResolvedSharedDim : config.NumClasses;
         _bottomChannels = specs[0].InChannels;
 
-        if (config.SharedEmbedding) shared = register_module("shared", new Embedding(config.NumClasses, config.ResolvedSharedDim, rng));
-        linear = register_module("linear", new SNLinear(ZChunkSize, _bottomChannels * ArchitectureTable.BottomWidth * ArchitectureTable.BottomWidth, true, sn, rng));
+        // BigGAN-deep feeds [shared(y), z] to the linear and to every cBN; BigGAN feeds z chunk 0 to the linear and
+        // [shared(y), z chunk i] (or shared(y), or the class id) to block i.
+        var linearInput = config.Deep ? config.DimZ + config.ResolvedSharedDim : ZChunkSize;
+        var cbnInput = !config.SharedEmbedding ? config.NumClasses
+            : config.Deep ? config.ResolvedSharedDim + config.DimZ
+            : config.ResolvedSharedDim + (config.Hierarchical ? ZChunkSize : 0);
 
-        var cbnInput = config.SharedEmbedding ? config.ResolvedSharedDim + (config.Hierarchical ? ZChunkSize : 0) : config.NumClasses;
+        if (config.SharedEmbedding) shared = register_module("shared", new Embedding(config.NumClasses, config.ResolvedSharedDim, rng));
+        linear = register_module("linear", new SNLinear(linearInput, _bottomChannels * ArchitectureTable.BottomWidth * ArchitectureTable.BottomWidth, true, sn, rng));
+
         Func<long, ConditionalBatchNorm> bn = config.SharedEmbedding
             ? c => ConditionalBatchNorm.Linear(c, cbnInput, config.BnEps, sn, rng)
             : c => ConditionalBatchNorm.Tables(c, config.NumClasses, config.BnEps, rng);
 
         var blocks = register_module("blocks", new ModuleGroup());
-        _blocks = new GBlock[specs.Count];
+        _blocks = config.Deep ? [] : new GBlock[specs.Count];
+        _deepStages = config.Deep ? new DeepGBlock[specs.Count][] : [];
         _attention = new SelfAttention?[specs.Count];
         for (int i = 0; i < specs.Count; i++)
         {
             var group = blocks.Add(i.ToString(), new ModuleGroup());
-            _blocks[i] = group.Add("0", new GBlock(specs[i].InChannels, specs[i].OutChannels, bn, sn, rng));
-            if (specs[i].Attention) _attention[i] = group.Add("1", new SelfAttention(specs[i].OutChannels, sn, rng));
+            var next = 1;
+            if (config.Deep)
+            {
+                // GDepth blocks per stage: in → in without resampling, the last one in → out with the upsample.
+                var depth = config.GDepth;
+                _deepStages[i] = new DeepGBlock[depth];
+                for (int j = 0; j < depth; j++)
+                {
+                    var final = j == depth - 1;
+                    _deepStages[i][j] = group.Add(j.ToString(), new DeepGBlock(specs[i].InChannels, final ? specs[i].OutChannels : specs[i].InChannels, final, bn, sn, rng));
+                }
+                next = depth;
+            }
+            else
+            {
+                _blocks[i] = group.Add("0", new GBlock(specs[i].InChannels, specs[i].OutChannels, bn, sn, rng));
+            }
+            if (specs[i].Attention) _attention[i] = group.Add(next.ToString(), new SelfAttention(specs[i].OutChannels, sn, rng));
         }
 
         var output = register_module("output_layer", new ModuleGroup());
         var last = specs[^1].OutChannels;
-        output_bn = output.Add("0", new BatchNorm2d(last, config.BnEps));
+        // The reference builds this BN without passing BN_eps, so it always uses 1e-5.
+        output_bn = output.Add("0", new BatchNorm2d(last, 1e-5));
         output_conv = output.Add("2", new SNConv2d(last, config.Channels, 3, 1, true, sn, rng));
 
         if (!skipInit) WeightInit.Apply(this, config.GInit, rng);
@@ -77,9 +104,14 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
     public Embedding? shared { get; }
 
     public SNLinear linear { get; }
+
+    /// <summary>The residual blocks (BigGAN; empty for BigGAN-deep).</summary>
     public IReadOnlyList<GBlock> Blocks => _blocks;
 
-    /// <summary>The attention after each block, null where there is none.</summary>
+    /// <summary>The BigGAN-deep blocks, GDepth per resolution stage (empty for BigGAN).</summary>
+    public IReadOnlyList<IReadOnlyList<DeepGBlock>> DeepStages => _deepStages;
+
+    /// <summary>The attention after each block (stage, for BigGAN-deep), null where there is none.</summary>
     public IReadOnlyList<SelfAttention?> Attention => _attention;
 
     public BatchNorm2d output_bn { get; }
@@ -128,23 +160,33 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         Tensor h;
         Tensor[] conditions;
-        if (Config.Hierarchical)
+        var stages = _attention.Length;
+        if (Config.Deep)
+        {
+            var condition = cat([y, z], 1);
+            h = linear.forward(condition);
+            conditions = Enumerable.Repeat(condition, stages).ToArray();
+        }
+        else if (Config.Hierarchical)
         {
             var zs = z.split(ZChunkSize, 1);
             h = linear.forward(zs[0]);
-            conditions = new Tensor[_blocks.Length];
-            for (int i = 0; i < _blocks.Length; i++) conditions[i] = cat([y, zs[i + 1]], 1);
+            conditions = new Tensor[stages];
+            for (int i = 0; i < stages; i++) conditions[i] = cat([y, zs[i + 1]], 1);
         }
         else
         {
             h = linear.forward(z);
-            conditions = Enumerable.Repeat(y, _blocks.Length).ToArray();
+            conditions = Enumerable.Repeat(y, stages).ToArray();
         }
         h = h.view(-1, _bottomChannels, ArchitectureTable.BottomWidth, ArchitectureTable.BottomWidth);
-        if (MemoryLayout.ChannelsLast) h = nn.fused.channels_last(h);
-        for (int i = 0; i < _blocks.Length; i++)
+        if (MemoryLayout.ChannelsLast) h = h.contiguous(MemoryFormat.ChannelsLast);
+        for (int i = 0; i < stages; i++)
         {
-            h = _blocks[i].forward(h, conditions[i]);
+            if (Config.Deep)
+                foreach (var block in _deepStages[i]) h = block.forward(h, conditions[i]);
+            else
+                h = _blocks[i].forward(h, conditions[i]);
             if (_attention[i] is { } attention) h = attention.forward(h);
         }
         h = output_bn.forward(h).relu_();

@@ -14,4 +14,11 @@ public interface IBatchNorm
 
     /// <summary>Running mean 0, running variance 1.</summary>
     void ResetRunningStats();
+
+    /// <summary>
+    /// Cross-replica batch norm: when set, training-mode forwards normalise with the statistics of the global batch
+    /// (every rank of this process group together, <see cref="torch.distributed.sync_batch_norm"/>); null (the
+    /// default) normalises with the local batch. Eval mode never communicates.
+    /// </summary>
+    ProcessGroup? CrossReplicaGroup { get; set; }
 }

@@ -49,7 +49,7 @@ public sealed record ModelConfig
     public Init GInit { get; init; } = Init.Ortho;
     public Init DInit { get; init; } = Init.Ortho;
 
-    /// <summary>Batch-norm epsilon.</summary>
+    /// <summary>Batch-norm epsilon of the conditional BNs (G's output BN keeps 1e-5, as in the reference).</summary>
     public double BnEps { get; init; } = 1e-5;
 
     /// <summary>Spectral-norm epsilon (1e-8 as the reference's argparse; its ImageNet scripts use 1e-6).</summary>
@@ -66,8 +66,16 @@ public sealed record ModelConfig
     /// <summary>Wide D blocks (hidden = out channels, BigGAN/SA-GAN) rather than thin (hidden = in, SN-GAN).</summary>
     public bool DWide { get; init; } = true;
 
-    /// <summary>BigGAN-deep. Not implemented: validation rejects it.</summary>
+    /// <summary>BigGAN-deep (BigGANdeep.py): bottleneck blocks, <see cref="GDepth"/>/<see cref="DDepth"/> blocks per
+    /// resolution, the whole z concatenated with the shared embedding (needs SharedEmbedding and Hierarchical, as the
+    /// reference), an input conv in D. Resolutions 32 to 256.</summary>
     public bool Deep { get; init; }
+
+    /// <summary>Generator blocks per resolution stage in BigGAN-deep (the last one upsamples).</summary>
+    public int GDepth { get; init; } = 2;
+
+    /// <summary>Discriminator blocks per resolution stage in BigGAN-deep (the first one widens and pools).</summary>
+    public int DDepth { get; init; } = 2;
 
     /// <summary>The class-embedding size actually used: <see cref="SharedDim"/>, or <see cref="DimZ"/> when that is 0.</summary>
     [JsonIgnore]
@@ -77,9 +85,10 @@ public sealed record ModelConfig
     [JsonIgnore]
     public int GeneratorDepth => ArchitectureTable.GeneratorDepth(Resolution);
 
-    /// <summary>Chunks z is split into: G blocks + 1 with <see cref="Hierarchical"/>, else 1.</summary>
+    /// <summary>Chunks z is split into: G blocks + 1 with <see cref="Hierarchical"/> (BigGAN), else 1 (BigGAN-deep
+    /// feeds the whole z everywhere).</summary>
     [JsonIgnore]
-    public int NumZChunks => Hierarchical ? GeneratorDepth + 1 : 1;
+    public int NumZChunks => Hierarchical && !Deep ? GeneratorDepth + 1 : 1;
 
     /// <summary>
     /// The reference CIFAR script (launch_cifar_ema.sh): 32×32, ch 64, dim_z 128, no attention, no shared embedding
@@ -127,8 +136,6 @@ public sealed record ModelConfig
     /// <summary>Checks every field; returns this so it chains. Throws <see cref="ArgumentException"/> naming the field.</summary>
     public ModelConfig Validate()
     {
-        if (Deep)
-            Fail(nameof(Deep), "BigGAN-deep is not implemented in this version; use the standard BigGAN architecture (Deep = false)");
         if (!ArchitectureTable.Resolutions.Contains(Resolution))
             Fail(nameof(Resolution), $"is {Resolution}; expected one of {string.Join(", ", ArchitectureTable.Resolutions)}");
         if (Channels is not (1 or 3))
@@ -151,13 +158,27 @@ public sealed record ModelConfig
             Fail(nameof(BnEps), $"is {BnEps}; expected a small positive number such as 1e-5");
         if (!(SnEps > 0) || double.IsInfinity(SnEps))
             Fail(nameof(SnEps), $"is {SnEps}; expected a small positive number such as 1e-8");
+        if (Deep)
+        {
+            if (!ArchitectureTable.DeepResolutions.Contains(Resolution))
+                Fail(nameof(Resolution), $"is {Resolution}; BigGAN-deep has tables for {string.Join(", ", ArchitectureTable.DeepResolutions)}");
+            if (!SharedEmbedding || !Hierarchical)
+                Fail(nameof(Deep), "needs SharedEmbedding = true and Hierarchical = true (BigGAN-deep concatenates the whole z with the shared class embedding)");
+            Positive(nameof(GDepth), GDepth);
+            Positive(nameof(DDepth), DDepth);
+            if (ArchitectureTable.Generator(Resolution, GCh).Min(b => b.InChannels) < 4)
+                Fail(nameof(GCh), $"is {GCh}; BigGAN-deep G blocks need at least 4 input channels (hidden = in / 4) at resolution {Resolution}");
+            if (ArchitectureTable.DeepDiscriminator(Resolution, DCh).Min(b => b.OutChannels) < 4)
+                Fail(nameof(DCh), $"is {DCh}; BigGAN-deep D blocks need at least 4 output channels (hidden = out / 4) at resolution {Resolution}");
+        }
         Positive(nameof(NumGSvs), NumGSvs);
         Positive(nameof(NumDSvs), NumDSvs);
         Positive(nameof(NumGSvItrs), NumGSvItrs);
         Positive(nameof(NumDSvItrs), NumDSvItrs);
 
         CheckAttention(nameof(GAttention), GAttention, ArchitectureTable.Generator(Resolution, GCh).Select(b => (b.OutputResolution, b.OutChannels)));
-        CheckAttention(nameof(DAttention), DAttention, ArchitectureTable.Discriminator(Resolution, DCh, Channels).Select(b => (b.OutputResolution, b.OutChannels)));
+        var dBlocks = Deep ? ArchitectureTable.DeepDiscriminator(Resolution, DCh) : ArchitectureTable.Discriminator(Resolution, DCh, Channels);
+        CheckAttention(nameof(DAttention), DAttention, dBlocks.Select(b => (b.OutputResolution, b.OutChannels)));
         return this;
     }
 
@@ -219,14 +240,14 @@ public sealed record ModelConfig
         SameSet(GAttention, other.GAttention) && SameSet(DAttention, other.DAttention) &&
         GInit == other.GInit && DInit == other.DInit && BnEps == other.BnEps && SnEps == other.SnEps &&
         NumGSvs == other.NumGSvs && NumDSvs == other.NumDSvs && NumGSvItrs == other.NumGSvItrs && NumDSvItrs == other.NumDSvItrs &&
-        DWide == other.DWide && Deep == other.Deep;
+        DWide == other.DWide && Deep == other.Deep && GDepth == other.GDepth && DDepth == other.DDepth;
 
     public override int GetHashCode()
     {
         var h = new HashCode();
         h.Add(Resolution); h.Add(Channels); h.Add(NumClasses); h.Add(GCh); h.Add(DCh); h.Add(DimZ); h.Add(SharedDim);
         h.Add(SharedEmbedding); h.Add(Hierarchical); h.Add(GInit); h.Add(DInit); h.Add(BnEps); h.Add(SnEps);
-        h.Add(NumGSvs); h.Add(NumDSvs); h.Add(NumGSvItrs); h.Add(NumDSvItrs); h.Add(DWide); h.Add(Deep);
+        h.Add(NumGSvs); h.Add(NumDSvs); h.Add(NumGSvItrs); h.Add(NumDSvItrs); h.Add(DWide); h.Add(Deep); h.Add(GDepth); h.Add(DDepth);
         foreach (var r in (GAttention ?? []).Order()) h.Add(r);
         h.Add(-1);
         foreach (var r in (DAttention ?? []).Order()) h.Add(r);

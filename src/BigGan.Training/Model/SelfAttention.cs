@@ -39,7 +39,7 @@ public sealed class SelfAttention : nn.Module, ILayer
         var v = nn.functional.max_pool2d(g.forward(x), 2).view(n, c2, -1);
         var beta = nn.functional.softmax(q.transpose(1, 2).bmm(k), -1);          // [N, HW, HW/4]
         // g·βᵀ [N, C/2, HW]; computed as (β gᵀ)ᵀ when x is channels-last, so the result is already NHWC in memory.
-        var attended = nn.fused.is_channels_last(x)
+        var attended = x.is_contiguous(MemoryFormat.ChannelsLast)
             ? beta.bmm(v.transpose(1, 2)).view(n, h, w, c2).permute(0, 3, 1, 2)
             : v.bmm(beta.transpose(1, 2)).view(n, c2, h, w);
         return o.forward(attended).mul(gamma).add_(x).MoveToOuterDisposeScope();

@@ -25,6 +25,10 @@ public readonly record struct TrainProgress(long Step, long Iterations, StepLoss
 /// </list>
 /// z ~ N(0, I) and classes ~ uniform are drawn from a seeded generator that is checkpointed with everything else, so a
 /// resumed run continues bit for bit. A NaN or Inf loss stops the run before any weight is updated with it.
+/// <para>
+/// Given a process group of several ranks, training is data-parallel (<see cref="DataParallel"/>): each rank takes its
+/// share of every global batch, gradients are averaged before every optimizer step, and only rank 0 writes files.
+/// </para>
 /// </summary>
 public sealed class BigGanTrainer : IDisposable
 {
@@ -33,8 +37,10 @@ public sealed class BigGanTrainer : IDisposable
     private readonly Ema? _ema;
     private readonly Rng _sampler;
     private readonly TrainingState _state;
-    private readonly TrainingLog _log;
+    private readonly TrainingLog? _log;
+    private readonly DataParallel? _dp;
     private CheckpointInfo? _lastCheckpoint;
+    private long _lastSavedStep = -1;
 
     public RunConfig Config { get; }
     public string RunDir { get; }
@@ -43,6 +49,12 @@ public sealed class BigGanTrainer : IDisposable
 
     /// <summary>The EMA generator; null when <see cref="TrainConfig.UseEma"/> is off.</summary>
     public Model.Generator? GEma { get; }
+
+    /// <summary>The data-parallel mechanics when training with several processes; null in a single process.</summary>
+    public DataParallel? Parallel => _dp;
+
+    /// <summary>Whether this process writes the run's files (rank 0, or the only process).</summary>
+    public bool IsMaster => _dp?.IsMaster ?? true;
 
     /// <summary>The generator to sample from: the EMA copy when kept, else G.</summary>
     public Model.Generator SamplingGenerator => GEma ?? G;
@@ -56,8 +68,11 @@ public sealed class BigGanTrainer : IDisposable
     /// <summary>
     /// Builds G, D, G_ema and the optimizers from the configuration. With <paramref name="resume"/>, loads the latest
     /// checkpoint of <paramref name="runDir"/>; without, refuses a folder that already holds checkpoints.
+    /// With a <paramref name="processGroup"/> of several ranks, every rank builds the trainer with the same arguments
+    /// (resuming, each loads the checkpoint: the run folder must be readable by all; only rank 0 writes to it), and
+    /// <see cref="TrainConfig.BatchSize"/> is the global batch, which must divide by the number of ranks.
     /// </summary>
-    public BigGanTrainer(RunConfig config, IBatchSource data, string runDir, bool resume = false)
+    public BigGanTrainer(RunConfig config, IBatchSource data, string runDir, bool resume = false, ProcessGroup? processGroup = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(data);
@@ -72,10 +87,15 @@ public sealed class BigGanTrainer : IDisposable
             throw new InvalidOperationException($"{runDir} already holds a training run (checkpoint at step {existing.Step}); resume it or choose another output folder");
         if (resume && Checkpoint.Latest(runDir) is null)
             throw new InvalidOperationException($"cannot resume: {runDir} holds no checkpoint");
+        if (processGroup is { } pg && pg.size() > 1)
+        {
+            DataParallel.CheckBatchSizes(t, pg.size());
+            _dp = new DataParallel(pg, t.CrossReplicaBn);
+        }
 
         _data = data;
         RunDir = runDir;
-        Directory.CreateDirectory(runDir);
+        if (IsMaster) Directory.CreateDirectory(runDir);
         if (t.Threads > 0) set_num_threads(t.Threads);
         manual_seed(t.Seed);
 
@@ -100,9 +120,16 @@ public sealed class BigGanTrainer : IDisposable
             ConfigJson = config.ToJson(),
         };
         if (resume)
+        {
             _lastCheckpoint = Checkpoint.LoadLatest(runDir, _state).Checkpoint;
-        config.Save(Path.Combine(runDir, RunConfig.FileName));
-        _log = new TrainingLog(runDir, keepUpToStep: resume ? Step : null);
+            _lastSavedStep = _lastCheckpoint.Step;
+        }
+        if (IsMaster)
+        {
+            config.Save(Path.Combine(runDir, RunConfig.FileName));
+            _log = new TrainingLog(runDir, keepUpToStep: resume ? Step : null);
+        }
+        _dp?.Start(_state, resume ? "after loading the checkpoint" : "at the start");
     }
 
     /// <summary>One iteration: the D steps, one G step, the EMA update. Returns the losses.</summary>
@@ -112,18 +139,21 @@ public sealed class BigGanTrainer : IDisposable
         var gLoss = TrainGenerator();
         _state.Step++;
         _ema?.Update(Step);
-        return new StepLosses(gLoss, dReal, dFake);
+        var losses = new StepLosses(gLoss, dReal, dFake);
+        return _dp?.AverageLosses(losses) ?? losses;
     }
 
-    /// <summary>The D half of an iteration: <see cref="TrainConfig.DSteps"/> updates of D with G frozen. Returns the last D losses.</summary>
+    /// <summary>The D half of an iteration: <see cref="TrainConfig.DSteps"/> updates of D with G frozen. Returns the last
+    /// D losses (of this rank's share in a data-parallel run).</summary>
     public (double real, double fake) TrainDiscriminator()
     {
         var t = Config.Train;
         using var scope = NewDisposeScope();
-        long bs = t.BatchSize;
+        long bs = t.BatchSize / (_dp?.WorldSize ?? 1);
         RequiresGrad.Toggle(D, G);
         // One loader batch feeds every D step and accumulation of the iteration, as in the reference.
         var (reals, labels) = _data.Next(t.BatchSize * t.DSteps * t.DAccumulations);
+        if (_dp is not null) (reals, labels) = (_dp.Shard(reals), _dp.Shard(labels));
         var realChunks = reals.split(bs);
         var labelChunks = labels.split(bs);
         double dReal = 0, dFake = 0;
@@ -132,7 +162,7 @@ public sealed class BigGanTrainer : IDisposable
             _dOpt.zero_grad();
             for (int a = 0; a < t.DAccumulations; a++, k++)
             {
-                var (z, y) = SampleLatents(bs);
+                var (z, y) = SampleLatents(t.BatchSize);
                 Tensor fake;
                 using (no_grad()) fake = G.forward(z, y);
                 var scores = D.forward(cat([fake, realChunks[k]]), cat([y, labelChunks[k]])).split(bs);
@@ -141,6 +171,7 @@ public sealed class BigGanTrainer : IDisposable
                 TrainingDivergedException.ThrowIfNotFinite([new("D_loss_real", dReal), new("D_loss_fake", dFake)], Step + 1, _lastCheckpoint?.Path);
                 lossReal.add(lossFake).div_(t.DAccumulations).backward();
             }
+            _dp?.AverageGradients(D);
             if (t.DOrtho > 0) OrthogonalRegularization.Apply(D, t.DOrtho);
             _dOpt.step();
         }
@@ -163,6 +194,7 @@ public sealed class BigGanTrainer : IDisposable
             TrainingDivergedException.ThrowIfNotFinite("G_loss", gLoss, Step + 1, _lastCheckpoint?.Path);
             loss.div_(t.GAccumulations).backward();
         }
+        _dp?.AverageGradients(G);
         if (t.GOrtho > 0) OrthogonalRegularization.Apply(G, t.GOrtho, IsSharedEmbedding);
         _gOpt.step();
         return gLoss;
@@ -171,8 +203,12 @@ public sealed class BigGanTrainer : IDisposable
     // The paper excludes the shared class embedding from G's orthogonal regularization.
     private static bool IsSharedEmbedding(string parameterName) => parameterName.StartsWith("shared.", StringComparison.Ordinal);
 
-    private (Tensor z, Tensor y) SampleLatents(long n) =>
-        (randn([n, Config.Model.DimZ], generator: _sampler), randint(0, Config.Model.NumClasses, [n], generator: _sampler));
+    // n is the global count: data-parallel ranks draw the same global latents and keep their share.
+    private (Tensor z, Tensor y) SampleLatents(long n)
+    {
+        var (z, y) = (randn([n, Config.Model.DimZ], generator: _sampler), randint(0, Config.Model.NumClasses, [n], generator: _sampler));
+        return _dp is null ? (z, y) : (_dp.Shard(z), _dp.Shard(y));
+    }
 
     /// <summary>
     /// Trains until <see cref="TrainConfig.Iterations"/>, the time limit, or cancellation; logs every step, saves every
@@ -183,21 +219,24 @@ public sealed class BigGanTrainer : IDisposable
         var t = Config.Train;
         var clock = Stopwatch.StartNew();
         var deadline = t.MaxMinutes > 0 ? TimeSpan.FromMinutes(t.MaxMinutes) : TimeSpan.MaxValue;
-        while (Step < t.Iterations && !cancellation.IsCancellationRequested && clock.Elapsed < deadline)
+        while (Step < t.Iterations && !ShouldStop(cancellation.IsCancellationRequested || clock.Elapsed >= deadline))
         {
             var start = clock.Elapsed;
             var losses = TrainStep();
             var seconds = (clock.Elapsed - start).TotalSeconds;
             if (Step % t.LogEvery == 0)
-                _log.Write(Step, new Dictionary<string, double>
+                _log?.Write(Step, new Dictionary<string, double>
                 {
                     ["G_loss"] = losses.GLoss, ["D_loss_real"] = losses.DLossReal, ["D_loss_fake"] = losses.DLossFake,
                 }, seconds, t.SvLogEvery > 0 && Step % t.SvLogEvery == 0 ? SingularValues() : null);
             progress?.Report(new TrainProgress(Step, t.Iterations, losses, seconds, clock.Elapsed));
             if (Step % t.SaveEvery == 0) SaveCheckpoint();
         }
-        if (_lastCheckpoint?.Step != Step) SaveCheckpoint();
+        if (_lastSavedStep != Step) SaveCheckpoint();
     }
+
+    // Ranks stop together: one that reaches the time limit or is cancelled first stops all of them at the same step.
+    private bool ShouldStop(bool stop) => _dp?.Any(stop) ?? stop;
 
     /// <summary>Top singular value of every spectrally normalised layer of G and D, by "G.name" / "D.name".</summary>
     public IReadOnlyDictionary<string, double> SingularValues()
@@ -208,17 +247,27 @@ public sealed class BigGanTrainer : IDisposable
         return result;
     }
 
-    /// <summary>Writes a checkpoint now (rotating old ones) and raises <see cref="CheckpointSaved"/>.</summary>
-    public CheckpointInfo SaveCheckpoint()
+    /// <summary>
+    /// Writes a checkpoint now (rotating old ones) and raises <see cref="CheckpointSaved"/>. In a data-parallel run
+    /// every rank calls it: the replicas are checked for agreement, rank 0 writes while the others wait, and only rank 0
+    /// gets the checkpoint (null elsewhere).
+    /// </summary>
+    public CheckpointInfo? SaveCheckpoint()
     {
-        _lastCheckpoint = Checkpoint.Save(RunDir, _state, Config.Train.NumSaveCopies);
-        CheckpointSaved?.Invoke(_lastCheckpoint);
-        return _lastCheckpoint;
+        _dp?.BeforeSave(_state);
+        _lastSavedStep = Step;
+        if (IsMaster)
+        {
+            _lastCheckpoint = Checkpoint.Save(RunDir, _state, Config.Train.NumSaveCopies);
+            CheckpointSaved?.Invoke(_lastCheckpoint);
+        }
+        _dp?.Barrier();
+        return IsMaster ? _lastCheckpoint : null;
     }
 
     public void Dispose()
     {
-        _log.Dispose();
+        _log?.Dispose();
         _gOpt.Dispose();
         _dOpt.Dispose();
         _sampler.Dispose();

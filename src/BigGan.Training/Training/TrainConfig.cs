@@ -72,7 +72,8 @@ public sealed record TrainConfig
     public int GAccumulations { get; init; } = 1;
     public int DAccumulations { get; init; } = 1;
 
-    /// <summary>Real (and fake) images per D accumulation.</summary>
+    /// <summary>Real (and fake) images per D accumulation; in a data-parallel run the global batch of all processes
+    /// together (each takes BatchSize / processes).</summary>
     public int BatchSize { get; init; } = 64;
 
     /// <summary>Samples per G accumulation; 0 means <see cref="BatchSize"/>. The effective value is max(GBatchSize, BatchSize), as in the reference.</summary>
@@ -96,6 +97,13 @@ public sealed record TrainConfig
 
     /// <summary>libtorch intra-op threads; 0 leaves libtorch's default.</summary>
     public int Threads { get; init; }
+
+    /// <summary>
+    /// Data-parallel runs (several processes): G's batch norms normalise with the statistics of the global batch
+    /// (cross-replica BN, as in the paper), so W processes × batch B/W train like one process × batch B. Off: each
+    /// process normalises with its own share (less communication, not the same computation). Ignored with one process.
+    /// </summary>
+    public bool CrossReplicaBn { get; init; } = true;
 
     /// <summary>Stop (with a checkpoint) after this many minutes of training; 0 means no time limit.</summary>
     public double MaxMinutes { get; init; }

@@ -45,7 +45,10 @@ public sealed class ModelConfigTests
         Rejects(ok with { GAttention = [64] }, "GAttention", "8, 16, 32");
         Rejects(ok with { DAttention = [8, 8] }, "DAttention", "twice");
         Rejects(ok with { GCh = 1, GAttention = [16] }, "GAttention", "at least 8");
-        Rejects(ok with { Deep = true }, "Deep", "not implemented");
+        Rejects(ok with { Deep = true }, "Deep", "SharedEmbedding = true and Hierarchical = true");
+        Rejects(ModelConfig.ImageNet128() with { Deep = true, Resolution = 512 }, "Resolution", "BigGAN-deep has tables for 32, 64, 128, 256");
+        Rejects(ModelConfig.ImageNet128() with { Deep = true, GDepth = 0 }, "GDepth", "at least 1");
+        Rejects(ModelConfig.ImageNet128() with { Deep = true, Resolution = 64, DCh = 1, GAttention = [], DAttention = [] }, "DCh", "at least 4 output channels");
         Rejects(ok with { GAttention = null! }, "GAttention", "null");
     }
 

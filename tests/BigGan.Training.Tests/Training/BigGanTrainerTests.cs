@@ -141,7 +141,7 @@ public sealed class BigGanTrainerTests
         using var t = new BigGanTrainer(TinyConfig(), data, dir);
         t.TrainStep();
         var saved = t.SaveCheckpoint();
-        var files = Directory.GetFiles(saved.Path).ToDictionary(f => f, File.ReadAllBytes);
+        var files = Directory.GetFiles(saved!.Path).ToDictionary(f => f, File.ReadAllBytes);
         using (torch.no_grad())
             foreach (var p in t.D.parameters()) p.fill_(double.NaN);
         var g0 = Weights(t.G);
