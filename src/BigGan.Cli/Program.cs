@@ -5,6 +5,8 @@ var root = new RootCommand("biggan: train and use class-conditional BigGANs (Bro
 {
     TrainCommand.Create(),
     SampleCommand.Create(),
+    InterpolateCommand.Create(),
+    ExportCommand.Create(),
     DemoCommand.Create(),
 };
 return root.Parse(args).Invoke();

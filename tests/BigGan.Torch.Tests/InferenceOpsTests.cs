@@ -24,8 +24,8 @@ public sealed class InferenceOpsTests
         var plain = nn.inference.scale_shift_relu(x, scale, shift);
         Assert.IsTrue(MaxDiff(expected, plain) <= 1e-6f);
         Assert.IsTrue(plain.is_contiguous());
-        var cl = nn.inference.scale_shift_relu(nn.fused.channels_last(x), scale, shift);
-        Assert.IsTrue(nn.fused.is_channels_last(cl), "channels-last in, channels-last out");
+        var cl = nn.inference.scale_shift_relu(x.contiguous(MemoryFormat.ChannelsLast), scale, shift);
+        Assert.IsTrue(cl.is_contiguous(MemoryFormat.ChannelsLast), "channels-last in, channels-last out");
         Assert.IsTrue(MaxDiff(expected, cl) <= 1e-6f);
         var strided = nn.inference.scale_shift_relu(x.transpose(2, 3), scale, shift); // neither layout: computed on a copy
         Assert.IsTrue(MaxDiff(expected.transpose(2, 3), strided) <= 1e-6f);
@@ -54,11 +54,11 @@ public sealed class InferenceOpsTests
         var phases = F.conv2d(x, cat(kernels, 0), bias.repeat(4), 1, 1);
         CollectionAssert.AreEqual(new long[] { n, 4 * co, h + 1, w + 1 }, phases.shape);
 
-        foreach (var input in new[] { phases, nn.fused.channels_last(phases) })
+        foreach (var input in new[] { phases, phases.contiguous(MemoryFormat.ChannelsLast) })
         {
             var got = nn.inference.phase_scale_shift_relu(input, scale, shift);
             CollectionAssert.AreEqual(new long[] { n, co, 2 * h, 2 * w }, got.shape);
-            Assert.IsTrue(nn.fused.is_channels_last(got));
+            Assert.IsTrue(got.is_contiguous(MemoryFormat.ChannelsLast));
             Assert.IsTrue(MaxDiff(expected, got) <= 1e-5f, $"{MaxDiff(expected, got)}");
         }
     }

@@ -1,30 +1,15 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
+using BigGan.Training.Sampling;
 
 namespace BigGan.Cli.Commands;
 
-/// <summary>Sample sheets: one row per class, the same latent per column, from the generator in eval mode.</summary>
+/// <summary>Sample sheets of a live generator (e.g. the EMA copy at every checkpoint): one row per class, the same
+/// latent per column, drawn as <c>biggan sample</c> draws them, so a checkpoint's sheet and a later sample with the
+/// same seed agree.</summary>
 internal static class SheetWriter
 {
     public static void ClassSheet(BigGan.Training.Model.Generator g, string path, int columns, ulong seed)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var wasTraining = g.training;
-        g.eval();
-        try
-        {
-            using var scope = NewDisposeScope();
-            using var inference = inference_mode();
-            using var rng = new BigGan.Torch.Generator(seed);
-            int k = g.NumClasses;
-            var z = randn([columns, g.DimZ], generator: rng).repeat(k, 1);
-            var y = arange(k).unsqueeze(1).repeat(1, columns).reshape(-1);
-            var images = g.forward(z, y);
-            torchvision.utils.save_image(images, path, nrow: columns);
-        }
-        finally
-        {
-            g.train(wasTraining);
-        }
+        using var sampler = new BigGanSampler(g); // borrows g: its mode and statistics are left as they were
+        SampleSheets.WriteClassSheet(sampler, path, null, columns, Truncation.None, seed);
     }
 }

@@ -30,6 +30,7 @@ internal static class TrainingSession
                 AnsiConsole.MarkupLine($"data-parallel: {group.size()} processes, global batch {config.Train.BatchSize} ({config.Train.BatchSize / group.size()} per process), " +
                                        $"cross-replica BN {(config.Train.CrossReplicaBn ? "on" : "off")}");
             var names = dataset.ClassNames;
+            if (master) WriteClassNames(runDir, names);
             trainer.CheckpointSaved += info =>
             {
                 var path = Path.Combine(runDir, "samples", $"sheet_step{info.Step:D7}.png");
@@ -43,6 +44,13 @@ internal static class TrainingSession
             data.Dispose();
             throw;
         }
+    }
+
+    // The class names next to the checkpoints, where `biggan sample`, `interpolate` and `export` find them.
+    private static void WriteClassNames(string runDir, IReadOnlyList<string> names)
+    {
+        if (names.Any(n => n.Contains('\n') || n.Contains('\r'))) return;
+        AtomicFile.WriteAllText(Path.Combine(runDir, BigGan.Training.Sampling.BigGanSampler.ClassNamesFile), string.Join("\n", names) + "\n");
     }
 
     /// <summary>Runs the trainer to its end with a progress bar (or plain lines when the output is not a terminal).</summary>

@@ -50,7 +50,7 @@ internal sealed class FoldedGenerator : IDisposable
                 FoldBn(b.bn1), Keep(PhaseKernel(EvalWeights.NormalizedWeight(b.conv1))), KeepOrNull(b.conv1.bias?.detach().repeat(4)),
                 FoldBn(b.bn2), Conv(b.conv2), KeepOrNull(b.conv2.bias?.detach()), Conv(b.conv_sc), KeepOrNull(b.conv_sc.bias?.detach()), b.OutChannels)).ToArray();
             _attention = g.Attention.Select(a => a is null ? null : new Attention(
-                Conv(a.theta), Conv(a.phi), Conv(a.g), Keep(nn.fused.channels_last(EvalWeights.NormalizedWeight(a.o).mul_(a.gamma.detach()))),
+                Conv(a.theta), Conv(a.phi), Conv(a.g), Keep(EvalWeights.NormalizedWeight(a.o).mul_(a.gamma.detach()).contiguous(MemoryFormat.ChannelsLast)),
                 a.Channels / 8, a.Channels / 2)).ToArray();
             var bn = g.output_bn;
             var invStd = bn.stored_var.add(bn.Eps).rsqrt();
@@ -97,7 +97,7 @@ internal sealed class FoldedGenerator : IDisposable
             h = F.linear(z, _linearW, _linearB);
             conditions = Enumerable.Repeat(y, _blocks.Length).ToArray();
         }
-        h = nn.fused.channels_last(h.view(-1, _blocks[0].PhaseW.shape[1], ArchitectureTable.BottomWidth, ArchitectureTable.BottomWidth));
+        h = h.view(-1, _blocks[0].PhaseW.shape[1], ArchitectureTable.BottomWidth, ArchitectureTable.BottomWidth).contiguous(MemoryFormat.ChannelsLast);
         for (int i = 0; i < _blocks.Length; i++)
         {
             h = RunBlock(h, conditions[i], _blocks[i]);
@@ -152,7 +152,7 @@ internal sealed class FoldedGenerator : IDisposable
     {
         var s = shortcut.shape;
         long n = s[0], c = s[1], hh = s[2], ww = s[3];
-        if (nn.fused.is_channels_last(h) && nn.fused.is_channels_last(shortcut))
+        if (h.is_contiguous(MemoryFormat.ChannelsLast) && shortcut.is_contiguous(MemoryFormat.ChannelsLast))
             h.permute(0, 2, 3, 1).view(n, hh, 2, ww, 2, c).add_(shortcut.permute(0, 2, 3, 1).view(n, hh, 1, ww, 1, c));
         else if (h.is_contiguous() && shortcut.is_contiguous())
             h.view(n, c, hh, 2, ww, 2).add_(shortcut.view(n, c, hh, 1, ww, 1));
@@ -168,7 +168,7 @@ internal sealed class FoldedGenerator : IDisposable
         var k = F.max_pool2d(F.conv2d(x, a.Phi), 2).view(n, a.C8, -1);
         var v = F.max_pool2d(F.conv2d(x, a.G), 2).view(n, a.C2, -1);
         var beta = F.softmax(q.transpose(1, 2).bmm(k), -1);
-        var attended = nn.fused.is_channels_last(x)
+        var attended = x.is_contiguous(MemoryFormat.ChannelsLast)
             ? beta.bmm(v.transpose(1, 2)).view(n, h, w, a.C2).permute(0, 3, 1, 2)
             : v.bmm(beta.transpose(1, 2)).view(n, a.C2, h, w);
         return F.conv2d(attended, a.O).add_(x);
@@ -183,7 +183,7 @@ internal sealed class FoldedGenerator : IDisposable
             : new Bn(Keep(((Model.Embedding)bn.Gain).weight.detach()), Keep(((Model.Embedding)bn.Bias).weight.detach()), invStd, mean, false);
     }
 
-    private Tensor Conv(SNConv2d layer) => Keep(nn.fused.channels_last(EvalWeights.NormalizedWeight(layer)));
+    private Tensor Conv(SNConv2d layer) => Keep(EvalWeights.NormalizedWeight(layer).contiguous(MemoryFormat.ChannelsLast));
 
     // The four 2×2 kernels of conv3x3(upsample2x(·)), stacked on the output channels in phase order (0,0), (0,1), (1,0),
     // (1,1): along each axis phase 0 reads (i−1, i) with taps (W0, W1 + W2) and phase 1 reads (i, i+1) with (W0 + W1, W2).
@@ -198,7 +198,7 @@ internal sealed class FoldedGenerator : IDisposable
         var kernels = new List<Tensor>();
         foreach (var rows in Phases(w, 2))
             kernels.AddRange(Phases(rows, 3));
-        return nn.fused.channels_last(cat(kernels, 0));
+        return cat(kernels, 0).contiguous(MemoryFormat.ChannelsLast);
     }
 
     public void Dispose()

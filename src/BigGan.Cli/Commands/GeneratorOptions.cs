@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Globalization;
+using BigGan.Torch;
+using BigGan.Training.Sampling;
+
+namespace BigGan.Cli.Commands;
+
+/// <summary>The options every command that opens a trained generator shares (--run, --weights, --standing-stats,
+/// --batch-size, --threads, --seed, --truncation, --classes), and how they become a <see cref="BigGanSampler"/>.</summary>
+internal sealed class GeneratorOptions
+{
+    public readonly Option<string> Run = new("--run") { Description = "run folder (its latest checkpoint), a checkpoint folder, or a generator .safetensors file", Required = true };
+    public readonly Option<string> Weights = new("--weights") { Description = "which generator: auto (EMA when present), ema or raw", DefaultValueFactory = _ => "auto" };
+    public readonly Option<int?> Standing = new("--standing-stats") { Description = "batch-norm standing statistics over N passes (0: running statistics; default: as the run was configured)" };
+    public readonly Option<int> BatchSize = new("--batch-size") { Description = "images per generator pass", DefaultValueFactory = _ => 64 };
+    public readonly Option<int> Threads = new("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+    public readonly Option<ulong> Seed = new("--seed") { Description = "seed of the latents (row i of a sample uses stream (seed, i))", DefaultValueFactory = _ => 0 };
+    public readonly Option<string> Truncation = new("--truncation") { Description = "truncation: a number t (resample |z| > t, the paper's trick), none, or tfhub:t (t × normal truncated at ±2)", DefaultValueFactory = _ => "none" };
+    public readonly Option<string> Classes = new("--classes") { Description = "comma-separated class names or indices (default: all classes)" };
+
+    public GeneratorOptions(Command command, bool sampling = true)
+    {
+        command.Options.Add(Run);
+        command.Options.Add(Weights);
+        command.Options.Add(Standing);
+        command.Options.Add(BatchSize);
+        command.Options.Add(Threads);
+        if (!sampling) return;
+        command.Options.Add(Seed);
+        command.Options.Add(Truncation);
+        command.Options.Add(Classes);
+    }
+
+    /// <summary>Loads the generator the options name, with the threads, batch size and statistics they ask for.</summary>
+    public BigGanSampler Open(ParseResult result)
+    {
+        var threads = result.GetValue(Threads);
+        if (threads < 1) throw new ArgumentException($"--threads {threads}: expected at least 1");
+        torch.set_num_threads(threads);
+        var weights = result.GetValue(Weights)?.Trim().ToLowerInvariant() switch
+        {
+            "auto" or null => GeneratorWeights.Auto,
+            "ema" => GeneratorWeights.Ema,
+            "raw" or "g" => GeneratorWeights.Raw,
+            var w => throw new ArgumentException($"--weights {w}: expected auto, ema or raw"),
+        };
+        var options = new SamplerOptions { BatchSize = result.GetValue(BatchSize), Weights = weights };
+        if (result.GetValue(Standing) is { } passes)
+        {
+            if (passes < 0) throw new ArgumentException($"--standing-stats {passes}: expected 0 (running statistics) or a number of passes");
+            options = passes == 0
+                ? options with { Statistics = BatchNormStatistics.Running }
+                : options with { Statistics = BatchNormStatistics.Standing, Standing = new StandingStatisticsOptions { Accumulations = passes, BatchSize = Math.Max(2, options.BatchSize) } };
+        }
+        return BigGanSampler.Load(result.GetValue(Run)!, options);
+    }
+
+    public Truncation ParseTruncation(ParseResult result) => BigGan.Training.Sampling.Truncation.Parse(result.GetValue(Truncation) ?? "none");
+
+    /// <summary>The class indices of --classes (names or numbers), or null for all classes.</summary>
+    public IReadOnlyList<int>? ParseClasses(ParseResult result, BigGanSampler sampler)
+    {
+        var text = result.GetValue(Classes);
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(sampler.ClassIndex).ToArray();
+    }
+
+    public static string Describe(BigGanSampler sampler) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{Path.GetFileName(sampler.SourcePath)}{(sampler.Step is { } s ? $" at step {s}" : "")}, {sampler.Resolution}×{sampler.Resolution}×{sampler.Channels}, " +
+            $"{sampler.NumClasses} classes, {sampler.Statistics.ToString().ToLowerInvariant()} BN statistics");
+}
