@@ -119,6 +119,35 @@ public sealed class DataParallelTests
     }
 
     [TestMethod]
+    public void ADataParallelRunResumesBitForBit()
+    {
+        using var data = NewData(out var images);
+        using var runs = new TempFolder();
+        string straight = runs["straight"], split = runs["split"];
+        foreach (var (dir, iterations) in new[] { (straight, 3L), (split, 2L) })
+        {
+            using var p = CliProcess.Start([.. TinyRun(images, dir, iterations, "--threads", "1"), "--nproc", "2"]);
+            Assert.AreEqual(0, p.WaitForExit(Limit), p.Describe());
+        }
+        using (var p = CliProcess.Start(["train", "--resume", split, "--iterations", "3", "--nproc", "2"]))
+            Assert.AreEqual(0, p.WaitForExit(Limit), p.Describe());
+
+        var a = Checkpoint.Latest(straight)!;
+        var b = Checkpoint.Latest(split)!;
+        Assert.AreEqual(3, b.Step);
+        foreach (var file in new[] { Checkpoint.GFile, Checkpoint.DFile, Checkpoint.GEmaFile })
+        {
+            using var scope = NewDisposeScope();
+            var x = safetensors.load_file(a.File(file)).tensors;
+            var y = safetensors.load_file(b.File(file)).tensors;
+            foreach (var (name, t) in x)
+                CollectionAssert.AreEqual(t.to(ScalarType.Float64).data<double>(), y[name].to(ScalarType.Float64).data<double>(),
+                    $"{file} {name} differs between the straight run and the resumed one");
+        }
+        Assert.AreEqual(3, TrainingLog.Read(Path.Combine(split, TrainingLog.DefaultFileName)).Count());
+    }
+
+    [TestMethod]
     public void AKilledWorkerStopsTheLaunchWithAClearError()
     {
         using var data = NewData(out var images);
