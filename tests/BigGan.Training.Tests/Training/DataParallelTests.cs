@@ -219,6 +219,16 @@ public sealed class DataParallelTests
     }
 
     [TestMethod]
+    public void ABatchSourceShardedForAnotherWorldSizeIsRefused()
+    {
+        using var data = new ShuffledBatchSource(new ToyDataset(), new BatchSourceOptions { ShardCount = 2, ShardIndex = 0, PrefetchBatches = 0 });
+        using var runs = new TempFolder();
+        var config = new RunConfig(BigGan.Training.Model.ModelConfig.Cifar(numClasses: 4, channels: 1, ch: 4) with { DimZ = 8 }, new TrainConfig { BatchSize = 4 });
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new BigGanTrainer(config, data, runs["run"]));
+        StringAssert.Contains(e.Message, "sharded for 2 processes but this run has 1");
+    }
+
+    [TestMethod]
     public void NprocInsideAJobIsRefused()
     {
         using var data = NewData(out var images);
