@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BigGan.Training.Model;
+using BigGan.Training.Sampling;
 using BigGan.Training.Training;
 using Spectre.Console;
 
@@ -39,9 +40,19 @@ internal static class DemoCommand
             var config = Config(result.GetValue(minutes), result.GetValue(threads));
             AnsiConsole.MarkupLine($"demo: training for {config.Train.MaxMinutes} minutes into [bold]{Markup.Escape(Path.GetFullPath(runDir))}[/]");
             using var trainer = TrainingSession.Start(config, runDir, resume: false, out var data);
+            var names = data.ClassNames;
             using (data)
                 TrainingSession.Run(trainer);
             AnsiConsole.MarkupLine($"trained {trainer.Step} iterations; sample sheets in [bold]{Markup.Escape(Path.GetFullPath(Path.Combine(runDir, "samples")))}[/]");
+            var count = result.GetValue(perClass);
+            if (count > 0)
+            {
+                // the synthetic dataset: PNGs per class + labels.csv, from the EMA generator as trained so far
+                var synthetic = Path.Combine(runDir, "synthetic");
+                using var sampler = new BigGanSampler(trainer.SamplingGenerator, new SamplerOptions { ClassNames = names });
+                var n = SampleExport.WriteFolder(sampler, synthetic, null, count, Truncation.None, seed: 0, overwrite: true);
+                AnsiConsole.MarkupLine($"synthetic dataset: {n} images in [bold]{Markup.Escape(Path.GetFullPath(synthetic))}[/] (one folder per class, labels.csv)");
+            }
             return 0;
         }));
         return command;
