@@ -21,10 +21,13 @@ internal static class TrainingSession
             AnsiConsole.MarkupLine($"data: [bold]{Markup.Escape(dataset.Source)}[/], {dataset.Count} images, {dataset.NumClasses} classes, " +
                                $"{dataset.Channels} channel(s), {dataset.Resolution}×{dataset.Resolution}");
         var model = config.Model with { NumClasses = dataset.NumClasses, Channels = dataset.Channels };
-        data = new ShuffledBatchSource(dataset, new BatchSourceOptions { Seed = (long)train.Seed, HorizontalFlip = train.HFlip });
+        // Data-parallel: every rank walks the same item stream (same seed) and decodes only its own rows of each batch.
+        data = new ShuffledBatchSource(dataset, new BatchSourceOptions
+        {
+            Seed = (long)train.Seed, HorizontalFlip = train.HFlip, ShardCount = group?.size() ?? 1, ShardIndex = group?.rank() ?? 0,
+        });
         try
         {
-            // Every rank of a data-parallel run opens the same data with the same seed: they draw the same global batches.
             var trainer = new BigGanTrainer(config with { Model = model }, data, runDir, resume, group);
             if (group is not null && master)
                 AnsiConsole.MarkupLine($"data-parallel: {group.size()} processes, global batch {config.Train.BatchSize} ({config.Train.BatchSize / group.size()} per process), " +

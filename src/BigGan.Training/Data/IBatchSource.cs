@@ -19,8 +19,13 @@ public interface IBatchSource : IDisposable
 
     IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>The next batch; the tensors belong to the caller (or to the current dispose scope).</summary>
+    /// <summary>The next batch; the tensors belong to the caller (or to the current dispose scope). With
+    /// <see cref="ShardCount"/> &gt; 1, <paramref name="batchSize"/> is the global batch and this process gets its
+    /// batchSize / ShardCount rows.</summary>
     (Tensor images, Tensor labels) Next(int batchSize);
+
+    /// <summary>How many data-parallel processes share each batch (1: this source returns whole batches).</summary>
+    int ShardCount => 1;
 
     /// <summary>The position in the stream (epoch, index, RNG) as a string for checkpoint metadata.</summary>
     string SaveState();

@@ -17,6 +17,13 @@ namespace BigGan.Training.Data;
 /// only copies them into new tensors, on its own thread (so dispose scopes own them). <see cref="Next"/> is meant
 /// for one consumer thread.
 /// </para>
+/// <para>
+/// Sharded (<see cref="BatchSourceOptions.ShardCount"/> &gt; 1, data-parallel training): every process walks the same
+/// item stream (same seed) through the same global batches, but decodes and returns only the items at the stream
+/// positions of its shard (index, index + count, …). Positions stay multiples of the shard count (batch sizes must be
+/// multiples of it; epochs start at 0), so the shards of a batch are disjoint and together make the unsharded batch;
+/// the saved state is the same for every shard and shard count.
+/// </para>
 /// </summary>
 public sealed class ShuffledBatchSource : IBatchSource
 {
@@ -29,7 +36,8 @@ public sealed class ShuffledBatchSource : IBatchSource
     private readonly int _chunkItems;
     private readonly ConcurrentBag<Chunk> _free = new();
 
-    // The consumer's position: the next item returned is position `Position` of epoch `Epoch`.
+    // The consumer's position: the next batch starts at position `Position` of epoch `Epoch` (of the common stream).
+    // Chunks and the producer count in shard items: shard item m is stream position ShardIndex + m * ShardCount.
     private long _epoch;
     private int _position;
     private Chunk? _current;
@@ -53,6 +61,8 @@ public sealed class ShuffledBatchSource : IBatchSource
         _options = (options ?? new BatchSourceOptions()).Validate();
         if (dataset.Count < 1) throw new ArgumentException($"{dataset.Source}: the dataset is empty", nameof(dataset));
         if (dataset.Channels is not (1 or 3)) throw new ArgumentException($"{dataset.Source}: {dataset.Channels} channels; 1 or 3 expected", nameof(dataset));
+        if (dataset.Count < _options.ShardCount)
+            throw new ArgumentException($"{dataset.Source}: {dataset.Count} items cannot be shared by {_options.ShardCount} processes", nameof(dataset));
         _dataset = dataset;
         _itemSize = dataset.Channels * dataset.Resolution * dataset.Resolution;
         // About 4 MiB of floats per chunk, at most 32 items: small images travel in bulk, big ones one by one.
@@ -66,6 +76,7 @@ public sealed class ShuffledBatchSource : IBatchSource
     public int Channels => _dataset.Channels;
     public int Resolution => _dataset.Resolution;
     public IReadOnlyList<string> ClassNames => _dataset.ClassNames;
+    public int ShardCount => _options.ShardCount;
 
     /// <summary>The epoch the next batch comes from (0-based).</summary>
     public long Epoch => _epoch;
@@ -81,17 +92,22 @@ public sealed class ShuffledBatchSource : IBatchSource
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "the batch size must be at least 1");
         if (batchSize > count)
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"{_dataset.Source}: a batch of {batchSize} is larger than the dataset ({count} items)");
-        RaiseCapacity(batchSize);
+        int shards = _options.ShardCount;
+        if (batchSize % shards != 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"a global batch of {batchSize} does not split into {shards} equal shards");
+        int local = batchSize / shards;
+        RaiseCapacity(local);
 
         if (count - _position < batchSize) { _epoch++; _position = 0; }
-        int floats = batchSize * _itemSize;
+        int floats = local * _itemSize;
         if (_staging.Length < floats) _staging = GC.AllocateUninitializedArray<float>(floats, pinned: true);
-        if (_labelStaging.Length < batchSize) _labelStaging = new long[batchSize];
+        if (_labelStaging.Length < local) _labelStaging = new long[local];
 
-        for (int k = 0; k < batchSize;)
+        int first = _position / shards; // this shard's first item of the batch
+        for (int k = 0; k < local;)
         {
-            var chunk = ChunkHolding(_epoch, _position + k);
-            int offset = _position + k - chunk.Start, n = Math.Min(chunk.Count - offset, batchSize - k);
+            var chunk = ChunkHolding(_epoch, first + k);
+            int offset = first + k - chunk.Start, n = Math.Min(chunk.Count - offset, local - k);
             chunk.Pixels.AsSpan(offset * _itemSize, n * _itemSize).CopyTo(_staging.AsSpan(k * _itemSize));
             chunk.Labels.AsSpan(offset, n).CopyTo(_labelStaging.AsSpan(k));
             k += n;
@@ -100,8 +116,8 @@ public sealed class ShuffledBatchSource : IBatchSource
         if (_position == count) { _epoch++; _position = 0; }
 
         int r = _dataset.Resolution;
-        var images = torch.tensor<float>(_staging.AsSpan(0, floats), [batchSize, _dataset.Channels, r, r]);
-        var labels = torch.tensor<long>(_labelStaging.AsSpan(0, batchSize), [batchSize]);
+        var images = torch.tensor<float>(_staging.AsSpan(0, floats), [local, _dataset.Channels, r, r]);
+        var labels = torch.tensor<long>(_labelStaging.AsSpan(0, local), [local]);
         return (images, labels);
     }
 
@@ -125,6 +141,9 @@ public sealed class ShuffledBatchSource : IBatchSource
             throw new ArgumentException($"the saved state was made with seed {s.Seed} and flip {s.Flip}, this source has seed {_options.Seed} and flip {_options.HorizontalFlip}", nameof(state));
         if (s.Epoch < 0 || s.Position < 0 || s.Position >= s.Count)
             throw new ArgumentException($"the saved position (epoch {s.Epoch}, item {s.Position}) is out of range", nameof(state));
+        if (s.Position % _options.ShardCount != 0)
+            throw new ArgumentException($"the saved position (item {s.Position}) does not split into {_options.ShardCount} shards: " +
+                                        "resume with a number of processes that divides the batch size the run was trained with", nameof(state));
 
         StopProducer();
         _failure = null;
@@ -142,7 +161,7 @@ public sealed class ShuffledBatchSource : IBatchSource
 
     // ---- consumer side ----
 
-    /// <summary>The chunk holding item (epoch, position), dropping the chunks before it.</summary>
+    /// <summary>The chunk holding shard item (epoch, position), dropping the chunks before it.</summary>
     private Chunk ChunkHolding(long epoch, int position)
     {
         while (true)
@@ -195,7 +214,7 @@ public sealed class ShuffledBatchSource : IBatchSource
 
     private void StartProducer()
     {
-        var producer = new Producer(this, _epoch, _position);
+        var producer = new Producer(this, _epoch, _position / _options.ShardCount);
         if (_options.PrefetchBatches == 0)
         {
             _inline = producer;
@@ -244,9 +263,11 @@ public sealed class ShuffledBatchSource : IBatchSource
         }
     }
 
-    /// <summary>Walks the item stream from a position, filling chunks: the same code runs on the thread or inline.</summary>
+    /// <summary>Walks this shard's items of the stream from a position (in shard items), filling chunks: the same code
+    /// runs on the thread or inline.</summary>
     private sealed class Producer(ShuffledBatchSource source, long epoch, int position)
     {
+        private readonly int _shards = source._options.ShardCount, _shard = source._options.ShardIndex;
         private readonly byte[] _pixels = new byte[source._itemSize];
         private EpochShuffle? _shuffle;
         private long _epoch = epoch;
@@ -255,7 +276,7 @@ public sealed class ShuffledBatchSource : IBatchSource
         public Chunk Produce(Chunk chunk)
         {
             var dataset = source._dataset;
-            int count = dataset.Count, n = Math.Min(source._chunkItems, count - _position);
+            int count = dataset.Count, items = (count - 1 - _shard) / _shards + 1, n = Math.Min(source._chunkItems, items - _position);
             chunk.Epoch = _epoch;
             chunk.Start = _position;
             chunk.Count = n;
@@ -266,7 +287,7 @@ public sealed class ShuffledBatchSource : IBatchSource
                 int c = dataset.Channels, r = dataset.Resolution;
                 for (int k = 0; k < n; k++)
                 {
-                    int p = _position + k;
+                    int p = _shard + (_position + k) * _shards;
                     chunk.Labels[k] = dataset.Read(_shuffle.Order[p], _pixels);
                     ScaleInto(_pixels, chunk.Pixels.AsSpan(k * source._itemSize, source._itemSize), c, r, _shuffle.Flips?[p] ?? false);
                 }
@@ -276,7 +297,7 @@ public sealed class ShuffledBatchSource : IBatchSource
                 chunk.Error = ExceptionDispatchInfo.Capture(e);
             }
             _position += n;
-            if (_position == count) { _epoch++; _position = 0; }
+            if (_position == items) { _epoch++; _position = 0; }
             return chunk;
         }
     }

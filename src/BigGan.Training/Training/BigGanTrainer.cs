@@ -92,6 +92,9 @@ public sealed class BigGanTrainer : IDisposable
             DataParallel.CheckBatchSizes(t, pg.size());
             _dp = new DataParallel(pg, t.CrossReplicaBn);
         }
+        if (data.ShardCount != 1 && data.ShardCount != (_dp?.WorldSize ?? 1))
+            throw new ArgumentException($"the batch source is sharded for {data.ShardCount} processes but this run has {_dp?.WorldSize ?? 1}: " +
+                                        "shard it by the number of processes (ShardIndex = rank), or not at all", nameof(data));
 
         _data = data;
         RunDir = runDir;
@@ -153,7 +156,7 @@ public sealed class BigGanTrainer : IDisposable
         RequiresGrad.Toggle(D, G);
         // One loader batch feeds every D step and accumulation of the iteration, as in the reference.
         var (reals, labels) = _data.Next(t.BatchSize * t.DSteps * t.DAccumulations);
-        if (_dp is not null) (reals, labels) = (_dp.Shard(reals), _dp.Shard(labels));
+        if (_dp is not null && _data.ShardCount == 1) (reals, labels) = (_dp.Shard(reals), _dp.Shard(labels)); // else the source did
         var realChunks = reals.split(bs);
         var labelChunks = labels.split(bs);
         double dReal = 0, dFake = 0;

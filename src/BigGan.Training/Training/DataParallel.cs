@@ -14,10 +14,10 @@ namespace BigGan.Training.Training;
 /// <list type="bullet">
 /// <item>Start: parameters and buffers of G, D and G_ema are broadcast from rank 0 (also after a resume), then the
 /// replicas are checked for agreement (<see cref="CheckReplicasAgree"/>).</item>
-/// <item>Batches: every rank draws the same global batch (reals from its batch source, z and classes from the shared
-/// seeded generator) and keeps rows <c>rank, rank + W, rank + 2W, …</c> (<see cref="Shard"/>). The global batch is
-/// thus the same whatever W; every rank reads and decodes the whole global batch, which the data source's prefetch
-/// thread overlaps with training.</item>
+/// <item>Batches: every rank walks the same global batches (reals from its batch source, z and classes from the shared
+/// seeded generator) and keeps rows <c>rank, rank + W, rank + 2W, …</c> of each (<see cref="Shard"/>). The global batch
+/// is thus the same whatever W. A sharded batch source (<see cref="Data.BatchSourceOptions.ShardCount"/> = W) reads
+/// and decodes only its rank's rows; an unsharded one returns the whole batch and the trainer keeps the rank's rows.</item>
 /// <item>Gradients: before every optimizer step of G and D, the gradients are averaged over the ranks in buckets
 /// (<see cref="AverageGradients"/>); with identical replicas and identical averaged gradients every rank takes the
 /// same Adam step, so weights, EMA and spectral-norm vectors stay identical without further traffic.</item>

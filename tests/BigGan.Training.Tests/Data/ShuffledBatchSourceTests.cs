@@ -145,6 +145,64 @@ public sealed class ShuffledBatchSourceTests
         }
     }
 
+    private static List<(float[] images, long[] labels)> Rows(List<(float[] images, long[] labels)> batches, int shard, int shards, int itemFloats) =>
+        batches.Select(b =>
+        {
+            var rows = Enumerable.Range(0, b.labels.Length).Where(i => i % shards == shard).ToList();
+            return (rows.SelectMany(i => b.images.Skip(i * itemFloats).Take(itemFloats)).ToArray(), rows.Select(i => b.labels[i]).ToArray());
+        }).ToList();
+
+    [TestMethod]
+    public void ShardsOfAGlobalBatchAreItsStridedRows()
+    {
+        // Batch sizes that cross epoch ends (23 items; a partial batch at the end of an epoch is dropped for all shards).
+        int[] sizes = [6, 9, 3, 6, 9, 6, 12, 3, 9, 15, 6];
+        foreach (int prefetch in new[] { 0, 2 })
+        {
+            using var whole = new ShuffledBatchSource(new FakeDataset(23, 3, 4), new BatchSourceOptions { Seed = 8, HorizontalFlip = true, PrefetchBatches = prefetch });
+            var expected = Sequence(whole, sizes);
+            for (int shard = 0; shard < 3; shard++)
+            {
+                var options = new BatchSourceOptions { Seed = 8, HorizontalFlip = true, PrefetchBatches = prefetch, ShardCount = 3, ShardIndex = shard };
+                using var part = new ShuffledBatchSource(new FakeDataset(23, 3, 4), options);
+                Assert.AreEqual(3, part.ShardCount);
+                AssertSame(Rows(expected, shard, 3, 3 * 16), Sequence(part, sizes));
+                Assert.AreEqual(whole.Epoch, part.Epoch);
+                Assert.AreEqual(whole.Position, part.Position);
+                Assert.AreEqual(whole.SaveState(), part.SaveState(), "every shard saves the same position");
+            }
+        }
+    }
+
+    [TestMethod]
+    public void AShardDecodesOnlyItsOwnItems()
+    {
+        var all = new FakeDataset(40);
+        var half = new FakeDataset(40);
+        using (var whole = new ShuffledBatchSource(all, new BatchSourceOptions { Seed = 1, PrefetchBatches = 0 }))
+            Sequence(whole, 10, 10, 10, 10);
+        using (var part = new ShuffledBatchSource(half, new BatchSourceOptions { Seed = 1, PrefetchBatches = 0, ShardCount = 2, ShardIndex = 1 }))
+            Assert.AreEqual(20, Sequence(part, 10, 10, 10, 10).Sum(b => b.labels.Length));
+        Assert.AreEqual(40, all.Reads);
+        Assert.AreEqual(20, half.Reads);
+    }
+
+    [TestMethod]
+    public void ShardingRejectsBatchesAndPositionsThatDoNotSplit()
+    {
+        using var part = new ShuffledBatchSource(new FakeDataset(20), new BatchSourceOptions { Seed = 1, ShardCount = 4, ShardIndex = 3 });
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => part.Next(6)).Message, "does not split into 4 equal shards");
+        using var whole = new ShuffledBatchSource(new FakeDataset(20), new BatchSourceOptions { Seed = 1 });
+        Take(whole, 6);
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => part.LoadState(whole.SaveState())).Message, "does not split into 4 shards");
+        Take(whole, 2);
+        part.LoadState(whole.SaveState()); // position 8: fine
+        CollectionAssert.AreEqual(Rows([Take(whole, 8)], 3, 4, 16)[0].labels, Take(part, 8).labels);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new BatchSourceOptions { ShardCount = 2, ShardIndex = 2 }.Validate());
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new BatchSourceOptions { ShardCount = 0 }.Validate());
+        Assert.ThrowsExactly<ArgumentException>(() => new ShuffledBatchSource(new FakeDataset(3), new BatchSourceOptions { ShardCount = 4 }));
+    }
+
     [TestMethod]
     public void LoadStateRejectsAnotherDatasetSeedOrGarbage()
     {

@@ -119,6 +119,35 @@ public sealed class DataParallelTests
     }
 
     [TestMethod]
+    public void ADataParallelRunResumesBitForBit()
+    {
+        using var data = NewData(out var images);
+        using var runs = new TempFolder();
+        string straight = runs["straight"], split = runs["split"];
+        foreach (var (dir, iterations) in new[] { (straight, 3L), (split, 2L) })
+        {
+            using var p = CliProcess.Start([.. TinyRun(images, dir, iterations, "--threads", "1"), "--nproc", "2"]);
+            Assert.AreEqual(0, p.WaitForExit(Limit), p.Describe());
+        }
+        using (var p = CliProcess.Start(["train", "--resume", split, "--iterations", "3", "--nproc", "2"]))
+            Assert.AreEqual(0, p.WaitForExit(Limit), p.Describe());
+
+        var a = Checkpoint.Latest(straight)!;
+        var b = Checkpoint.Latest(split)!;
+        Assert.AreEqual(3, b.Step);
+        foreach (var file in new[] { Checkpoint.GFile, Checkpoint.DFile, Checkpoint.GEmaFile })
+        {
+            using var scope = NewDisposeScope();
+            var x = safetensors.load_file(a.File(file)).tensors;
+            var y = safetensors.load_file(b.File(file)).tensors;
+            foreach (var (name, t) in x)
+                CollectionAssert.AreEqual(t.to(ScalarType.Float64).data<double>(), y[name].to(ScalarType.Float64).data<double>(),
+                    $"{file} {name} differs between the straight run and the resumed one");
+        }
+        Assert.AreEqual(3, TrainingLog.Read(Path.Combine(split, TrainingLog.DefaultFileName)).Count());
+    }
+
+    [TestMethod]
     public void AKilledWorkerStopsTheLaunchWithAClearError()
     {
         using var data = NewData(out var images);
@@ -187,6 +216,16 @@ public sealed class DataParallelTests
         Assert.AreEqual(1, launcher.WaitForExit(Limit));
         StringAssert.Contains(launcher.Text, "BatchSize = 6 does not divide by the number of processes (4)");
         Assert.IsFalse(launcher.Output.Contains("launcher:"), "no worker may be started");
+    }
+
+    [TestMethod]
+    public void ABatchSourceShardedForAnotherWorldSizeIsRefused()
+    {
+        using var data = new ShuffledBatchSource(new ToyDataset(), new BatchSourceOptions { ShardCount = 2, ShardIndex = 0, PrefetchBatches = 0 });
+        using var runs = new TempFolder();
+        var config = new RunConfig(BigGan.Training.Model.ModelConfig.Cifar(numClasses: 4, channels: 1, ch: 4) with { DimZ = 8 }, new TrainConfig { BatchSize = 4 });
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new BigGanTrainer(config, data, runs["run"]));
+        StringAssert.Contains(e.Message, "sharded for 2 processes but this run has 1");
     }
 
     [TestMethod]
