@@ -47,12 +47,17 @@ public static class StandingStatistics
         var meanSums = layers.Select(l => zeros_like(l.bn.stored_mean)).ToArray();
         var varSums = layers.Select(l => zeros_like(l.bn.stored_var)).ToArray();
         var momenta = layers.Select(l => l.bn.Momentum).ToArray();
+        var groups = layers.Select(l => l.bn.CrossReplicaGroup).ToArray(); // local statistics: never wait on other ranks
         int count = 0;
         using var previous = BatchNormSnapshot.Take(g); // put back if anything fails half-way
         using var mode = TrainingModeScope.BatchStatistics(g);
         try
         {
-            foreach (var (bn, _) in layers) bn.Momentum = 1;
+            foreach (var (bn, _) in layers)
+            {
+                bn.Momentum = 1;
+                bn.CrossReplicaGroup = null;
+            }
             foreach (var (z, classes) in batches)
             {
                 var n = z.shape[0];
@@ -84,7 +89,11 @@ public static class StandingStatistics
         }
         finally
         {
-            for (int i = 0; i < layers.Count; i++) layers[i].bn.Momentum = momenta[i];
+            for (int i = 0; i < layers.Count; i++)
+            {
+                layers[i].bn.Momentum = momenta[i];
+                layers[i].bn.CrossReplicaGroup = groups[i];
+            }
         }
     }
 
