@@ -14,8 +14,8 @@ namespace BigGan.Bench;
 /// <c>--mode train</c> (in the default <c>all</c>): the real trainer at equal global batch (default ch 16, 32×32,
 /// batch 64, 2 D steps, cross-replica BN on), 1 process × 2 threads against 2 processes × 1 thread, alternated over
 /// <c>--rounds</c> so both see the same machine load. Prints dp_train_s_per_iter for each, dp_throughput_ratio
-/// (2-process throughput / throughput of the faster 1-process setting: OpenMP's default spinning wait or its passive
-/// wait, OMP_WAIT_POLICY=PASSIVE, which matters when other processes load the cores) and comm_share_pct: the share of the 2-process step time that data
+/// (2-process throughput / 1-process throughput; OpenMP threads wait passively, the loader's default, since spinning
+/// threads make a 2-thread process several times slower when other processes load the cores) and comm_share_pct: the share of the 2-process step time that data
 /// parallelism adds, measured against a control of 2 independent processes × 1 thread × the local batch run at the
 /// same time (same compute, same contention for the cores, no communication), so it counts every collective
 /// (gradient and loss averaging, cross-replica BN forward and backward), the waits for the slower rank, and the
@@ -60,34 +60,28 @@ public sealed class DataParallelBenchmark : IBenchmark
         var passthrough = args.Where((a, i) => a != "--mode" && (i == 0 || args[i - 1] != "--mode")).ToArray();
         var load0 = LoadAverage();
         // CPU seconds per iteration, all processes of a configuration together: insensitive to other load on the machine.
-        var cpu = new Dictionary<string, List<double>> { ["1x2"] = [], ["1x2 passive"] = [], ["2x1"] = [], ["control"] = [] };
+        var cpu = new Dictionary<string, List<double>> { ["1x2"] = [], ["2x1"] = [], ["control"] = [] };
         var single = new List<double>();
-        var singlePassive = new List<double>();
         var parallel = new List<(double step, double comm)>();
         var control = new List<double>();
         for (int round = 0; round < rounds; round++)
         {
             // 1 process × 2 threads, the whole batch.
             var r1 = RunWorkers(passthrough, ["--mode", "train", "--threads", "2", "--batch-size", $"{batch}"], nproc: 1, torchrun: false);
-            // The same with OpenMP's threads sleeping instead of spinning when idle: much faster when other processes
-            // share the cores (a spinning thread holds a core its partner needs), so the fairer 1-process figure here.
-            var r1p = RunWorkers(passthrough, ["--mode", "train", "--threads", "2", "--batch-size", $"{batch}"], nproc: 1, torchrun: false,
-                env: new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = "PASSIVE" });
             // 2 processes × 1 thread, data-parallel, the same global batch.
             var r2 = RunWorkers(passthrough, ["--mode", "train", "--threads", "1", "--batch-size", $"{batch}"], nproc: 2, torchrun: true);
             // Control: 2 independent processes × 1 thread × the local batch, at the same time, no communication.
             var rc = RunWorkers(passthrough, ["--mode", "train", "--threads", "1", "--batch-size", $"{batch / 2}"], nproc: 2, torchrun: false);
-            if (r1 is null || r1p is null || r2 is null || rc is null) return 1;
-            foreach (var (key, r) in new[] { ("1x2", r1), ("1x2 passive", r1p), ("2x1", r2), ("control", rc) })
+            if (r1 is null || r2 is null || rc is null) return 1;
+            foreach (var (key, r) in new[] { ("1x2", r1), ("2x1", r2), ("control", rc) })
                 cpu[key].Add(r.Sum(x => x.GetProperty("cpu_s_per_iter").GetDouble()));
             single.Add(r1[0].GetProperty("s_per_iter").GetDouble());
-            singlePassive.Add(r1p[0].GetProperty("s_per_iter").GetDouble());
             parallel.Add((r2[0].GetProperty("s_per_iter").GetDouble(), r2[0].GetProperty("comm_s_per_iter").GetDouble()));
             control.Add(rc.Average(r => r.GetProperty("s_per_iter").GetDouble()));
-            Console.Error.WriteLine($"dp round {round + 1}/{rounds} (load {LoadAverage()}): 1×2 threads {single[^1]:F3} s/iter (passive wait {singlePassive[^1]:F3}), 2×1 thread {parallel[^1].step:F3} s/iter, control {control[^1]:F3} s/iter");
+            Console.Error.WriteLine($"dp round {round + 1}/{rounds} (load {LoadAverage()}): 1×2 threads {single[^1]:F3} s/iter, 2×1 thread {parallel[^1].step:F3} s/iter, control {control[^1]:F3} s/iter");
         }
         var load1 = LoadAverage();
-        double t1Default = Report.Median(single), t1Passive = Report.Median(singlePassive), t1 = Math.Min(t1Default, t1Passive), t2 = Report.Median(parallel.Select(p => p.step)), tc = Report.Median(control);
+        double t1 = Report.Median(single), t2 = Report.Median(parallel.Select(p => p.step)), tc = Report.Median(control);
         double timed = Report.Median(parallel.Select(p => p.comm));
         var context = new Dictionary<string, object>
         {
@@ -101,20 +95,17 @@ public sealed class DataParallelBenchmark : IBenchmark
             foreach (var (k, v) in extra) d[k] = v;
             return d;
         }
-        Report.Figure("dp_train_s_per_iter", t1Default, "s", With(("nproc", 1), ("threads_per_process", 2)));
-        Report.Figure("dp_train_s_per_iter", t1Passive, "s", With(("nproc", 1), ("threads_per_process", 2), ("omp_wait_policy", "PASSIVE")));
+        Report.Figure("dp_train_s_per_iter", t1, "s", With(("nproc", 1), ("threads_per_process", 2)));
         Report.Figure("dp_train_s_per_iter", t2, "s", With(("nproc", 2), ("threads_per_process", 1)));
         Report.Figure("dp_control_s_per_iter", tc, "s", With(("nproc", 2), ("threads_per_process", 1), ("what", "2 independent processes, local batch, no communication")));
         Report.Figure("dp_cpu_s_per_iter", Report.Median(cpu["1x2"]), "s", With(("nproc", 1), ("threads_per_process", 2), ("what", "CPU seconds per iteration, all processes")));
-        Report.Figure("dp_cpu_s_per_iter", Report.Median(cpu["1x2 passive"]), "s", With(("nproc", 1), ("threads_per_process", 2), ("omp_wait_policy", "PASSIVE"), ("what", "CPU seconds per iteration, all processes")));
         Report.Figure("dp_cpu_s_per_iter", Report.Median(cpu["2x1"]), "s", With(("nproc", 2), ("threads_per_process", 1), ("what", "CPU seconds per iteration, all processes")));
         Report.Figure("dp_cpu_s_per_iter", Report.Median(cpu["control"]), "s", With(("nproc", 2), ("threads_per_process", 1), ("what", "CPU seconds per iteration, control (independent processes)")));
-        Report.Figure("dp_throughput_ratio", t1 / t2, "x", With(("what", "2-process throughput / throughput of the faster 1-process setting, at equal global batch")));
+        Report.Figure("dp_throughput_ratio", t1 / t2, "x", With(("what", "2-process throughput / 1-process throughput at equal global batch")));
         // The least disturbed run of each configuration (other processes on the machine only ever slow a run down).
-        double best1 = Math.Min(single.Min(), singlePassive.Min()), best2 = parallel.Min(p => p.step);
+        double best1 = single.Min(), best2 = parallel.Min(p => p.step);
         Report.Figure("dp_throughput_ratio_best_runs", best1 / best2, "x", With(("what", "fastest 1-process run / fastest 2-process run over the rounds"),
             ("s_per_iter_1proc", Math.Round(best1, 4)), ("s_per_iter_2proc", Math.Round(best2, 4))));
-        Report.Figure("dp_throughput_ratio_default_omp", t1Default / t2, "x", With(("what", "2-process throughput / 1-process throughput with OpenMP's default (spinning) wait policy")));
         Report.Figure("comm_share_pct", 100 * Math.Max(0, t2 - tc) / t2, "%", With(("what", "(2-process step - independent control step) / 2-process step")));
         Report.Figure("comm_timed_share_pct", 100 * timed / t2, "%", With(("what", "gradient/loss averaging and stop vote, timed around the collectives"), ("comm_s_per_iter", Math.Round(timed, 4))));
         return 0;
@@ -122,7 +113,7 @@ public sealed class DataParallelBenchmark : IBenchmark
 
     /// <summary>Starts nproc workers of this program (with the torchrun variables when <paramref name="torchrun"/>)
     /// and returns each one's RESULT object, or null (after printing their errors) when one fails.</summary>
-    private List<System.Text.Json.JsonElement>? RunWorkers(string[] args, string[] extra, int nproc, bool torchrun, Dictionary<string, string>? env = null)
+    private List<System.Text.Json.JsonElement>? RunWorkers(string[] args, string[] extra, int nproc, bool torchrun)
     {
         var port = FreePort();
         var (exe, prefix) = SelfCommand();
@@ -133,7 +124,6 @@ public sealed class DataParallelBenchmark : IBenchmark
             foreach (var a in prefix.Concat([Name, .. args, .. extra, "--worker"])) psi.ArgumentList.Add(a);
             if (torchrun)
                 foreach (var (k, v) in new DistributedEnvironment("127.0.0.1", port, rank, nproc).ToEnvironment()) psi.Environment[k] = v;
-            foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
             var p = Process.Start(psi)!;
             children.Add((p, p.StandardOutput.ReadToEndAsync(), p.StandardError.ReadToEndAsync()));
         }
