@@ -7,6 +7,7 @@ var root = new RootCommand("biggan: train and use class-conditional BigGANs (Bro
     SampleCommand.Create(),
     InterpolateCommand.Create(),
     ExportCommand.Create(),
+    EvaluateCommand.Create(),
     DemoCommand.Create(),
 };
 return root.Parse(args).Invoke();

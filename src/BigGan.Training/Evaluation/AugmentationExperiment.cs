@@ -26,8 +26,8 @@ public static class AugmentationExperiment
             throw new ArgumentException("realPerClass, testImages and epochs must be positive and syntheticPerClass non-negative");
 
         using var scope = torch.NewDisposeScope();
-        var (realX, realY) = Load(train, PerClassIndices(train, realPerClass, seed));
-        var (testX, testY) = Load(test, Enumerable.Range(0, Math.Min(testImages, test.Count)).ToArray());
+        var (realX, realY) = DatasetTensors.Load(train, PerClassIndices(train, realPerClass, seed));
+        var (testX, testY) = DatasetTensors.LoadFirst(test, testImages);
         var classes = Enumerable.Range(0, sampler.NumClasses).ToArray();
         var config = new ClassifierConfig(train.Channels, train.Resolution, train.NumClasses);
 
@@ -64,16 +64,5 @@ public static class AugmentationExperiment
             if (taken[c] < n) { taken[c]++; result.Add(i); }
         }
         return result.ToArray();
-    }
-
-    private static (Tensor images, Tensor labels) Load(IImageDataset data, int[] indices)
-    {
-        int size = data.Channels * data.Resolution * data.Resolution;
-        var bytes = new byte[indices.Length * size];
-        var labels = new long[indices.Length];
-        for (int k = 0; k < indices.Length; k++) labels[k] = data.Read(indices[k], bytes.AsSpan(k * size, size));
-        var images = torch.tensor(bytes, [indices.Length, data.Channels, data.Resolution, data.Resolution])
-            .to(ScalarType.Float32).div_(127.5).sub_(1);
-        return (images, torch.tensor(labels));
     }
 }
