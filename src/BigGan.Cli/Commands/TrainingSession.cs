@@ -1,3 +1,5 @@
+using BigGan.Training.Sampling;
+using BigGan.Training.Evaluation;
 using BigGan.Torch;
 using BigGan.Training.Data;
 using BigGan.Training.Training;
@@ -34,6 +36,7 @@ internal static class TrainingSession
                                        $"cross-replica BN {(config.Train.CrossReplicaBn ? "on" : "off")}");
             var names = dataset.ClassNames;
             if (master) WriteClassNames(runDir, names);
+            if (config.Train.EvalEvery > 0) EvaluateDuringTraining(trainer, config.Train, dataset);
             trainer.CheckpointSaved += info =>
             {
                 var path = Path.Combine(runDir, "samples", $"sheet_step{info.Step:D7}.png");
@@ -47,6 +50,28 @@ internal static class TrainingSession
             data.Dispose();
             throw;
         }
+    }
+
+    // FID of G_ema against the real test split under the given feature network, every EvalEvery steps; the best
+    // checkpoint by it is kept next to the regular ones.
+    private static void EvaluateDuringTraining(BigGanTrainer trainer, TrainConfig train, IImageDataset dataset)
+    {
+        var classifier = SmallCnnClassifier.Load(train.EvalClassifier!);
+        IImageDataset reference;
+        try { reference = Datasets.Open(train.Data!, dataset.Resolution, new DatasetOptions { Split = DatasetSplit.Test }); }
+        catch (Exception e) when (e is FileNotFoundException or ArgumentException or InvalidDataException) { reference = dataset; }
+        GaussianStatistics realStats;
+        using (var scope = torch.NewDisposeScope())
+            realStats = classifier.FeatureStatistics(DatasetTensors.LoadFirst(reference, 5000).images);
+        var classes = Enumerable.Range(0, dataset.NumClasses).ToArray();
+        trainer.EvaluateEvery(train.EvalEvery, "fid", g =>
+        {
+            using var scope = torch.NewDisposeScope();
+            using var sampler = new BigGanSampler(g);
+            var fid = FrechetDistance.Compute(realStats, classifier.FeatureStatistics(sampler.Sample(classes, train.EvalPerClass, Truncation.None, seed: 0)));
+            AnsiConsole.MarkupLine($"step {trainer.Step}: FID {fid:F2}");
+            return fid;
+        });
     }
 
     // The class names next to the checkpoints, where `biggan sample`, `interpolate` and `export` find them.

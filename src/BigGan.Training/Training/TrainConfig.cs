@@ -127,6 +127,15 @@ public sealed record TrainConfig
     public bool StandingStats { get; init; }
     public int NumStandingAccumulations { get; init; } = 16;
 
+    /// <summary>Score G_ema by FID every this many steps and keep the best checkpoint by it; 0 = never.</summary>
+    public long EvalEvery { get; init; }
+
+    /// <summary>The feature network for <see cref="EvalEvery"/> (from <c>biggan evaluate train-classifier</c>).</summary>
+    public string? EvalClassifier { get; init; }
+
+    /// <summary>Generated images per class for each evaluation.</summary>
+    public int EvalPerClass { get; init; } = 100;
+
     /// <summary>max(GBatchSize, BatchSize), the number of samples per G accumulation.</summary>
     [JsonIgnore]
     public int EffectiveGBatchSize => Math.Max(GBatchSize, BatchSize);
@@ -174,6 +183,9 @@ public sealed record TrainConfig
         Require(LogEvery >= 1, nameof(LogEvery), LogEvery, "at least 1");
         Require(SvLogEvery >= 0, nameof(SvLogEvery), SvLogEvery, "0 (never) or a positive interval");
         Require(NumStandingAccumulations >= 1, nameof(NumStandingAccumulations), NumStandingAccumulations, "at least 1");
+        Require(EvalEvery >= 0, nameof(EvalEvery), EvalEvery, "0 (never) or a positive interval");
+        Require(EvalEvery == 0 || !string.IsNullOrWhiteSpace(EvalClassifier), nameof(EvalClassifier), "\"" + EvalClassifier + "\"", "a classifier file when EvalEvery > 0");
+        Require(EvalPerClass >= 1, nameof(EvalPerClass), EvalPerClass, "at least 1");
         Require(Enum.IsDefined(Loss), nameof(Loss), Loss, $"one of {string.Join(", ", Enum.GetNames<LossKind>())}");
         Require(Data is null || Data.Trim().Length > 0, nameof(Data), "\"" + Data + "\"", "a path or dataset name");
         return errors;

@@ -150,4 +150,21 @@ public sealed class BigGanTrainerTests
         AssertParametersEqual(t.G, g0, "nothing may be updated with a NaN loss");
         foreach (var (f, bytes) in files) CollectionAssert.AreEqual(bytes, File.ReadAllBytes(f), $"{f} changed");
     }
+
+    [TestMethod]
+    public void EvaluationEveryKStepsKeepsTheBestCheckpoint()
+    {
+        var dir = NewRunDir();
+        using var data = Source();
+        using var t = new BigGanTrainer(TinyConfig(iterations: 4), data, dir);
+        var scores = new Queue<double>([5.0, 3.0]); // step 2 scores 5, step 4 scores 3: the best is step 4
+        var seen = new List<long>();
+        t.EvaluateEvery(2, "fid", g => { seen.Add(t.Step); Assert.AreSame(t.SamplingGenerator, g); return scores.Dequeue(); });
+        t.Train();
+        CollectionAssert.AreEqual(new long[] { 2, 4 }, seen);
+        var best = Checkpoint.Best(dir)!;
+        Assert.AreEqual(4, best.Step);
+        Assert.AreEqual(("fid", 3.0, false), best.Metric);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => t.EvaluateEvery(0, "fid", _ => 0));
+    }
 }
