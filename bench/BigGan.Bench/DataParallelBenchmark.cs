@@ -115,8 +115,8 @@ public sealed class DataParallelBenchmark : IBenchmark
     /// and returns each one's RESULT object, or null (after printing their errors) when one fails.</summary>
     private List<System.Text.Json.JsonElement>? RunWorkers(string[] args, string[] extra, int nproc, bool torchrun)
     {
-        var port = FreePort();
-        var (exe, prefix) = SelfCommand();
+        var port = LocalLaunch.FreeLoopbackPort();
+        var (exe, prefix) = LocalLaunch.CurrentProgram();
         var children = new List<(Process p, Task<string> stdout, Task<string> stderr)>();
         for (int rank = 0; rank < nproc; rank++)
         {
@@ -207,9 +207,9 @@ public sealed class DataParallelBenchmark : IBenchmark
     private int Launch(string[] args, Dictionary<string, string> o)
     {
         int nproc = o.Int("nproc", 2);
-        var port = FreePort();
+        var port = LocalLaunch.FreeLoopbackPort();
         var children = new List<(Process p, Task<string> stdout, Task<string> stderr)>();
-        var (exe, prefix) = SelfCommand();
+        var (exe, prefix) = LocalLaunch.CurrentProgram();
         for (int rank = 0; rank < nproc; rank++)
         {
             var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -230,22 +230,6 @@ public sealed class DataParallelBenchmark : IBenchmark
             for (int r = 0; r < children.Count; r++)
                 Console.Error.WriteLine($"rank {r}: {children[r].stderr.Result.Trim()}");
         return ok ? 0 : 1;
-    }
-
-    private static (string exe, string[] prefix) SelfCommand()
-    {
-        var process = Environment.ProcessPath ?? "dotnet";
-        var dll = Assembly.GetEntryAssembly()!.Location;
-        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? (process, [dll]) : (process, []);
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     // ---- one rank ----

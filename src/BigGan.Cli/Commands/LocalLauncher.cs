@@ -23,8 +23,8 @@ internal static class LocalLauncher
 
     public static int Run(int nproc, IReadOnlyList<string> workerArgs)
     {
-        var port = FreePort();
-        var (exe, prefix) = SelfCommand();
+        var port = LocalLaunch.FreeLoopbackPort();
+        var (exe, prefix) = LocalLaunch.CurrentProgram();
         var workers = new List<Worker>();
         void KillAll()
         {
@@ -112,22 +112,6 @@ internal static class LocalLauncher
             result.Add(a);
         }
         return result;
-    }
-
-    private static (string exe, string[] prefix) SelfCommand()
-    {
-        var process = Environment.ProcessPath ?? "dotnet";
-        var dll = Assembly.GetEntryAssembly()!.Location;
-        return Path.GetFileNameWithoutExtension(process) == "dotnet" ? (process, [dll]) : (process, []);
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 
     private static void Write(TextWriter writer, string line)
