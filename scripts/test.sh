@@ -33,7 +33,11 @@ passed=0; failed=0
 log=$(mktemp)
 for p in "${projects[@]}"; do
   echo "test: running $p"
-  dotnet test "$p" -c Release --no-build -nologo 2>&1 | tee "$log" | grep -E "^\s*(Failed|Passed|Skipped) |^\s+(Error Message|Stack Trace)|Failed!|Passed!|error" | head -200
+  # Summary lines, and each failure with its message and the first lines of its stack trace.
+  dotnet test "$p" -c Release --no-build -nologo 2>&1 | tee "$log" | awk '
+    /^[[:space:]]*Failed [^!]/ { shown = 0; inFailure = 1 }
+    /(Passed|Failed)!/ || /error/ { print; inFailure = 0; next }
+    inFailure && shown < 25 { print; shown++ }' | head -400
   line=$(grep -E "(Passed|Failed)!\s+-" "$log" | tail -1)
   if [[ -z "$line" ]]; then echo "test: $p produced no result"; failed=$((failed + 1)); continue; fi
   f=$(sed -E 's/.*Failed:\s*([0-9]+).*/\1/' <<<"$line"); ps=$(sed -E 's/.*Passed:\s*([0-9]+).*/\1/' <<<"$line")

@@ -1,3 +1,4 @@
+using BigGan.Training.Tests.Support;
 using BigGan.Training.Model;
 using G = BigGan.Training.Model.Generator;
 using Rng = BigGan.Torch.Generator;
@@ -287,10 +288,8 @@ public sealed class ModelLifetimeTests
             g.SingularValues();
         }
         Step();
-        var managed = Tensor.LiveCount;
-        var native = torch.native_live_tensors();
+        var before = LiveTensors.Now();
         for (int i = 0; i < 3; i++) Step();
-        Assert.AreEqual(managed, Tensor.LiveCount, "managed tensors");
-        Assert.AreEqual(native, torch.native_live_tensors(), "native tensor handles");
+        LiveTensors.AssertUnchangedSince(before, "three G+D steps");
     }
 }

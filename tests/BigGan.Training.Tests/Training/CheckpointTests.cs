@@ -1,3 +1,4 @@
+using BigGan.Training.Tests.Support;
 using BigGan.Training.Training;
 
 namespace BigGan.Training.Tests.Training;
@@ -323,7 +324,7 @@ public sealed class CheckpointTests
         a.Step();
         Checkpoint.Save(_runDir, a.State);
         Checkpoint.LoadLatest(_runDir, a.State);
-        var live = Tensor.LiveCount;
+        var before = LiveTensors.Now();
         for (int i = 0; i < 3; i++)
         {
             a.Step();
@@ -331,7 +332,7 @@ public sealed class CheckpointTests
             Checkpoint.LoadLatest(_runDir, a.State);
             Checkpoint.SaveBest(_runDir, a.State, "fid", 100 - i);
         }
-        Assert.AreEqual(live, Tensor.LiveCount);
+        LiveTensors.AssertUnchangedSince(before, "three steps with save, load and save-best");
     }
 
     [TestMethod]
