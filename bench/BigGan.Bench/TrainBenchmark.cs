@@ -75,7 +75,12 @@ public sealed class TrainBenchmark : IBenchmark
             if (rssIterations > 0)
             {
                 var before = Report.RssMb();
-                for (int i = 0; i < rssIterations; i++) trainer.TrainStep();
+                for (int i = 1; i <= rssIterations; i++)
+                {
+                    trainer.TrainStep();
+                    // Progress on stderr so a long run that is cut short still shows the trend.
+                    if (i % 100 == 0) Console.Error.WriteLine($"rss after {i} iterations: {Report.RssMb():F1} MiB (before {before:F1})");
+                }
                 var after = Report.RssMb();
                 Report.Figure("rss_growth_pct", 100 * (after - before) / before, "%", new Dictionary<string, object>(config) { ["iterations"] = rssIterations, ["rss_before_mb"] = Math.Round(before, 1), ["rss_after_mb"] = Math.Round(after, 1) });
             }

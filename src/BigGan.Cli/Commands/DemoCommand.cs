@@ -33,7 +33,7 @@ internal static class DemoCommand
     {
         var minutes = new Option<double>("--minutes") { Description = "training time budget in minutes", DefaultValueFactory = _ => 10 };
         var output = new Option<string>("--out") { Description = "run folder (default: runs/demo-<time>)" };
-        var threads = new Option<int>("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = ThreadsOption.Create();
         var perClass = new Option<int>("--per-class") { Description = "synthetic images per class written at the end", DefaultValueFactory = _ => 100 };
         var augmentation = new Option<bool>("--augmentation-check") { Description = "compare a classifier trained on real images with and without synthetic ones", DefaultValueFactory = _ => true };
         var command = new Command("demo", "train on Fashion-MNIST for a few minutes, write sample sheets and a synthetic dataset") { minutes, output, threads, perClass, augmentation };

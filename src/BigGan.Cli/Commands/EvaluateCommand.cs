@@ -12,63 +12,104 @@ namespace BigGan.Cli.Commands;
 /// <c>biggan evaluate</c>: FID and an Inception-Score-style score of a run's EMA generator, computed with a small CNN
 /// trained on the real data (no ImageNet Inception weights can be had here), plus how often that classifier agrees with
 /// the requested class and, with --cas, the Classification Accuracy Score (a fresh classifier trained on generated
-/// images only, tested on real ones). <c>biggan evaluate train-classifier</c> trains the feature network.
+/// images only, tested on real ones). With --samples instead of --run it scores images made elsewhere (another
+/// implementation, a `biggan sample --format folder` export), read like a data set with its labels, so two generators
+/// can be compared by the same evaluator. <c>biggan evaluate train-classifier</c> trains the feature network.
 /// </summary>
 internal static class EvaluateCommand
 {
     public static Command Create()
     {
-        var run = new Option<string>("--run") { Description = "run folder to evaluate", Required = true };
+        var run = new Option<string>("--run") { Description = "run folder to evaluate" };
+        var samples = new Option<string>("--samples") { Description = "generated images to evaluate instead of a run: a class-per-subfolder image folder (or any data set spec); needs --data" };
         var classifier = new Option<string>("--classifier") { Description = "feature network from `biggan evaluate train-classifier`", Required = true };
         var data = new Option<string>("--data") { Description = "real data for the reference statistics (default: the run's training data)" };
-        var perClass = new Option<int>("--per-class") { Description = "generated images per class", DefaultValueFactory = _ => 500 };
+        var perClass = new Option<int>("--per-class") { Description = "generated images per class (with --run)", DefaultValueFactory = _ => 500 };
         var realCount = new Option<int>("--real") { Description = "real (test split) images for the reference statistics", DefaultValueFactory = _ => 10000 };
         var cas = new Option<bool>("--cas") { Description = "also compute the Classification Accuracy Score" };
-        var json = new Option<string>("--json") { Description = "write the scores as JSON here (default: <run>/evaluation.json)" };
-        var command = new Command("evaluate", "score a trained generator: FID, IS-style score, class agreement, CAS")
+        var json = new Option<string>("--json") { Description = "write the scores as JSON here (default: evaluation.json in the run or samples folder)" };
+        var threads = ThreadsOption.Create();
+        var command = new Command("evaluate", "score a trained generator, or a folder of generated images: FID, IS-style score, class agreement, CAS")
         {
-            run, classifier, data, perClass, realCount, cas, json, TrainClassifier(),
+            run, samples, classifier, data, perClass, realCount, cas, json, threads, TrainClassifier(),
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
-            var runDir = result.GetValue(run)!;
-            using var sampler = BigGanSampler.Load(runDir);
+            var (runDir, samplesSpec) = (result.GetValue(run), result.GetValue(samples));
+            if ((runDir is null) == (samplesSpec is null))
+                throw new ArgumentException("give either --run (a run folder whose generator is sampled) or --samples (generated images), not both and not neither");
+            ThreadsOption.Apply(result.GetValue(threads));
             using var network = SmallCnnClassifier.Load(result.GetValue(classifier)!);
-            var spec = result.GetValue(data) ?? Training.Training.RunConfig.Load(Path.Combine(runDir, Training.Training.RunConfig.FileName)).Train.Data
-                ?? throw new ArgumentException("--data is required: the run's config names no data set");
-            var test = OpenTestSplit(spec, sampler.Resolution);
-
             using var scope = torch.NewDisposeScope();
-            var n = result.GetValue(perClass);
-            var classes = Enumerable.Range(0, sampler.NumClasses).ToArray();
-            var fake = sampler.Sample(classes, n, Truncation.None, seed: 0);
-            var fakeLabels = torch.arange(sampler.NumClasses).unsqueeze(1).repeat(1, n).reshape(-1);
-            var (real, realLabels) = DatasetTensors.LoadFirst(test, result.GetValue(realCount));
+            var generated = runDir is not null
+                ? GenerateFromRun(runDir, network.Config, result.GetValue(perClass), result.GetValue(data))
+                : ReadSamples(samplesSpec!, network.Config, result.GetValue(data));
+            if (generated.NumClasses != network.NumClasses)
+                throw new ArgumentException($"the classifier knows {network.NumClasses} classes but the generated images have {generated.NumClasses}: train the classifier on the same data set");
 
-            var (fakeFeatures, fakeProbabilities) = network.ExtractAll(fake);
+            var test = OpenTestSplit(generated.RealData, network.Config.Resolution);
+            CheckMatches(test, network.Config, "the real data");
+            var (real, realLabels) = DatasetTensors.LoadFirst(test, result.GetValue(realCount));
+            var (fakeFeatures, fakeProbabilities) = network.ExtractAll(generated.Images);
             var (realFeatures, _) = network.ExtractAll(real);
             var scores = new Dictionary<string, double>
             {
                 ["fid"] = FrechetDistance.Compute(realFeatures, fakeFeatures),
                 ["is"] = InceptionScore.FromProbabilities(fakeProbabilities).mean,
-                ["class_agreement"] = fakeProbabilities.argmax(1).eq(fakeLabels).to(ScalarType.Float64).mean().item<double>(),
+                ["class_agreement"] = fakeProbabilities.argmax(1).eq(generated.Labels).to(ScalarType.Float64).mean().item<double>(),
                 ["classifier_real_accuracy"] = ClassifierTrainer.Accuracy(network, real, realLabels),
             };
             if (result.GetValue(cas))
-                scores["cas"] = ClassificationAccuracyScore.Evaluate(fake, fakeLabels, real, realLabels, network.Config).TestAccuracy;
+                scores["cas"] = ClassificationAccuracyScore.Evaluate(generated.Images, generated.Labels, real, realLabels, network.Config).TestAccuracy;
 
             var table = new Table().AddColumns("score", "value");
             foreach (var (k, v) in scores) table.AddRow(k, v.ToString("G5", System.Globalization.CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
-            var output = result.GetValue(json) ?? Path.Combine(runDir, "evaluation.json");
+            var output = result.GetValue(json) ?? Path.Combine(generated.Folder, "evaluation.json");
             AtomicFile.WriteAllText(output, JsonSerializer.Serialize(new
             {
-                run = Path.GetFullPath(runDir), step = sampler.Step, classifier = network.Name, generated = fake.size(0), real = real.size(0), scores,
-            }, new JsonSerializerOptions { WriteIndented = true }));
+                run = runDir is null ? null : Path.GetFullPath(runDir),
+                samples = samplesSpec is null ? null : Path.GetFullPath(samplesSpec),
+                step = generated.Step, classifier = network.Name, generated = generated.Images.size(0), real = real.size(0), scores,
+            }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
             AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(output)}[/]");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Images to score, with the classes they were asked for, and where the real data for comparison is.</summary>
+    private sealed record Generated(Tensor Images, Tensor Labels, int NumClasses, string RealData, string Folder, long? Step);
+
+    // perClass untruncated samples of every class from the run's EMA generator.
+    private static Generated GenerateFromRun(string runDir, ClassifierConfig network, int perClass, string? data)
+    {
+        using var sampler = BigGanSampler.Load(runDir);
+        if (sampler.Resolution != network.Resolution)
+            throw new ArgumentException($"the run generates {sampler.Resolution}×{sampler.Resolution} images but the classifier reads {network.Resolution}×{network.Resolution}");
+        var spec = data ?? Training.Training.RunConfig.Load(Path.Combine(runDir, Training.Training.RunConfig.FileName)).Train.Data
+            ?? throw new ArgumentException("--data is required: the run's config names no data set");
+        var classes = Enumerable.Range(0, sampler.NumClasses).ToArray();
+        var images = sampler.Sample(classes, perClass, Truncation.None, seed: 0);
+        var labels = torch.arange(sampler.NumClasses).unsqueeze(1).repeat(1, perClass).reshape(-1);
+        return new Generated(images, labels, sampler.NumClasses, spec, runDir, sampler.Step);
+    }
+
+    // Every image of a data set made by some generator, at the classifier's resolution, with its class labels.
+    private static Generated ReadSamples(string spec, ClassifierConfig network, string? data)
+    {
+        if (data is null) throw new ArgumentException("--data is required with --samples: the real data set the generated images are compared with");
+        var set = Datasets.Open(spec, network.Resolution);
+        CheckMatches(set, network, $"the generated images in {spec}");
+        var (images, labels) = DatasetTensors.LoadFirst(set);
+        var folder = Directory.Exists(spec) ? spec : Path.GetDirectoryName(Path.GetFullPath(spec))!;
+        return new Generated(images, labels, set.NumClasses, data, folder, null);
+    }
+
+    private static void CheckMatches(IImageDataset set, ClassifierConfig network, string what)
+    {
+        if (set.Channels != network.Channels)
+            throw new ArgumentException($"{what} have {set.Channels} channel(s) but the classifier reads {network.Channels}");
     }
 
     private static Command TrainClassifier()
@@ -78,9 +119,11 @@ internal static class EvaluateCommand
         var resolution = new Option<int>("--resolution") { Description = "image size", DefaultValueFactory = _ => 32 };
         var epochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 5 };
         var seed = new Option<ulong>("--seed") { Description = "seed", DefaultValueFactory = _ => 0 };
-        var command = new Command("train-classifier", "train the small CNN used as the feature network of `biggan evaluate`") { data, output, resolution, epochs, seed };
+        var threads = ThreadsOption.Create();
+        var command = new Command("train-classifier", "train the small CNN used as the feature network of `biggan evaluate`") { data, output, resolution, epochs, seed, threads };
         command.SetAction(result => CommandRunner.Run(() =>
         {
+            ThreadsOption.Apply(result.GetValue(threads));
             var spec = result.GetValue(data)!;
             var train = Datasets.Open(spec, result.GetValue(resolution));
             using var scope = torch.NewDisposeScope();

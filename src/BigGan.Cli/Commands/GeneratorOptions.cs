@@ -13,7 +13,7 @@ internal sealed class GeneratorOptions
     public readonly Option<string> Weights = new("--weights") { Description = "which generator: auto (EMA when present), ema or raw", DefaultValueFactory = _ => "auto" };
     public readonly Option<int?> Standing = new("--standing-stats") { Description = "batch-norm standing statistics over N passes (0: running statistics; default: as the run was configured)" };
     public readonly Option<int> BatchSize = new("--batch-size") { Description = "images per generator pass", DefaultValueFactory = _ => 64 };
-    public readonly Option<int> Threads = new("--threads") { Description = "libtorch threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+    public readonly Option<int> Threads = ThreadsOption.Create();
     public readonly Option<ulong> Seed = new("--seed") { Description = "seed of the latents (row i of a sample uses stream (seed, i))", DefaultValueFactory = _ => 0 };
     public readonly Option<string> Truncation = new("--truncation") { Description = "truncation: a number t (resample |z| > t, the paper's trick), none, or tfhub:t (t × normal truncated at ±2)", DefaultValueFactory = _ => "none" };
     public readonly Option<string> Classes = new("--classes") { Description = "comma-separated class names or indices (default: all classes)" };
@@ -34,9 +34,7 @@ internal sealed class GeneratorOptions
     /// <summary>Loads the generator the options name, with the threads, batch size and statistics they ask for.</summary>
     public BigGanSampler Open(ParseResult result)
     {
-        var threads = result.GetValue(Threads);
-        if (threads < 1) throw new ArgumentException($"--threads {threads}: expected at least 1");
-        torch.set_num_threads(threads);
+        ThreadsOption.Apply(result.GetValue(Threads));
         var weights = result.GetValue(Weights)?.Trim().ToLowerInvariant() switch
         {
             "auto" or null => GeneratorWeights.Auto,
