@@ -19,6 +19,19 @@ public sealed class ParameterCountTests
         Assert.AreEqual(4_207_361L, d.parameter_count());
     }
 
+    /// <summary>The demo's model: the CIFAR arrangement at ch 16 for 1-channel 32×32 images (the reference counted with
+    /// its last G conv writing 1 channel and its first D block reading 1).</summary>
+    [TestMethod]
+    public void DemoConfigGrayscaleCh16()
+    {
+        using var rng = new Rng(0);
+        var config = ModelConfig.Cifar(numClasses: 10, channels: 1, ch: 16);
+        using var g = new G(config, rng, skipInit: true);
+        using var d = new Discriminator(config, rng, skipInit: true);
+        Assert.AreEqual(374_529L, g.parameter_count());
+        Assert.AreEqual(264_129L, d.parameter_count());
+    }
+
     [TestMethod]
     public void ImageNet128Ch96SharedHierarchical()
     {
