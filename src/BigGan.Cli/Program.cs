@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BigGan.Cli.Commands;
 
+Consoles.Configure();
 var root = new RootCommand("biggan: train and use class-conditional BigGANs (Brock, Donahue and Simonyan 2018) on libtorch")
 {
     TrainCommand.Create(),

@@ -3,7 +3,7 @@ using Spectre.Console;
 
 namespace BigGan.Cli.Commands;
 
-/// <summary>Runs a command body and turns the errors a user can fix into one red line and exit code 1.</summary>
+/// <summary>Runs a command body and turns the errors a user can fix into one red line on standard error and exit code 1.</summary>
 internal static class CommandRunner
 {
     public static int Run(Func<int> body)
@@ -17,7 +17,7 @@ internal static class CommandRunner
                                       or FormatException or DllNotFoundException or BigGan.Torch.TorchException
                                       or BigGan.Torch.DistributedException)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            Consoles.Error.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;
         }
     }

@@ -147,7 +147,7 @@ internal static class EvaluateCommand
         try { return Datasets.Open(spec, resolution, new DatasetOptions { Split = DatasetSplit.Test }); }
         catch (Exception e) when (e is FileNotFoundException or ArgumentException or InvalidDataException)
         {
-            AnsiConsole.MarkupLine($"[yellow]no test split for {Markup.Escape(spec)} ({Markup.Escape(e.Message)}); using its images[/]");
+            Consoles.Error.MarkupLine($"[yellow]no test split for {Markup.Escape(spec)} ({Markup.Escape(e.Message)}); using its images[/]");
             return Datasets.Open(spec, resolution);
         }
     }

@@ -62,8 +62,8 @@ internal sealed class CliProcess : IDisposable
     public string Stderr { get { lock (_err) return _err.ToString(); } }
     public string Output => Stdout + Stderr;
 
-    /// <summary>stdout and stderr without colour codes and with the console's line wrapping undone (the tool
-    /// formats its messages for an 80-column console when its output is not a terminal).</summary>
+    /// <summary>stdout and stderr, without colour codes should any appear, with every run of line breaks and
+    /// indentation read as one space (so a message is matched whatever line it falls on).</summary>
     public string Text => System.Text.RegularExpressions.Regex.Replace(
         System.Text.RegularExpressions.Regex.Replace(Output, @"\u001B\[[0-9;]*m", ""), @"[ \t]*\r?\n[ \t]*", " ");
     public int ExitCode => _process.ExitCode;
