@@ -11,7 +11,7 @@ namespace BigGan.Training.Model;
 /// linear maps without bias from the conditioning vector c (class embedding, plus a z chunk when hierarchical);
 /// without it they are plain per-class tables indexed by class id (or mixed by float class weights).
 /// </summary>
-public sealed class ConditionalBatchNorm : nn.Module, IBatchNorm
+public sealed class ConditionalBatchNorm : BatchNormBase
 {
     private readonly ILayer _gain, _bias;
 
@@ -23,33 +23,13 @@ public sealed class ConditionalBatchNorm : nn.Module, IBatchNorm
     public static ConditionalBatchNorm Tables(long channels, long numClasses, double eps, Rng? rng = null) =>
         new(channels, eps, new Embedding(numClasses, channels, rng), new Embedding(numClasses, channels, rng), numClasses, false);
 
-    private ConditionalBatchNorm(long channels, double eps, nn.Module gain, nn.Module bias, long conditionDim, bool linear)
+    private ConditionalBatchNorm(long channels, double eps, nn.Module gain, nn.Module bias, long conditionDim, bool linear) : base(channels, eps)
     {
-        if (!(eps > 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "batch-norm eps must be positive");
-        Channels = channels;
-        Eps = eps;
         ConditionDim = conditionDim;
         IsLinear = linear;
         _gain = (ILayer)register_module("gain", gain);
         _bias = (ILayer)register_module("bias", bias);
-        stored_mean = register_buffer("stored_mean", zeros(channels));
-        stored_var = register_buffer("stored_var", ones(channels));
     }
-
-    /// <summary>Weight of the new batch in the running statistics (0.1 as the reference).</summary>
-    public double Momentum { get; set; } = 0.1;
-
-    public void ResetRunningStats()
-    {
-        using var _ = no_grad();
-        stored_mean.zero_();
-        stored_var.fill_(1);
-    }
-
-    public long Channels { get; }
-    public double Eps { get; }
-
-    public ProcessGroup? CrossReplicaGroup { get; set; }
 
     /// <summary>Size of the conditioning vector (linear) or number of classes (tables).</summary>
     public long ConditionDim { get; }
@@ -59,8 +39,6 @@ public sealed class ConditionalBatchNorm : nn.Module, IBatchNorm
 
     public nn.Module Gain => (nn.Module)_gain;
     public nn.Module Bias => (nn.Module)_bias;
-    public Tensor stored_mean { get; }
-    public Tensor stored_var { get; }
 
     /// <param name="x">[N, C, H, W].</param>
     /// <param name="condition">Linear: float [N, ConditionDim]. Tables: int64 class ids [N] or float class weights [N, classes].</param>
@@ -69,9 +47,6 @@ public sealed class ConditionalBatchNorm : nn.Module, IBatchNorm
         using var scope = NewDisposeScope();
         var gain = _gain.forward(condition).add_(1).view(-1, Channels, 1, 1);
         var bias = _bias.forward(condition).view(-1, Channels, 1, 1);
-        var h = training && CrossReplicaGroup is { } group
-            ? distributed.sync_batch_norm(x, stored_mean, stored_var, null, null, training: true, Momentum, Eps, group)
-            : nn.functional.batch_norm(x, stored_mean, stored_var, null, null, training, Momentum, Eps);
-        return h.mul(gain).add_(bias).MoveToOuterDisposeScope();
+        return Normalize(x, null, null).mul(gain).add_(bias).MoveToOuterDisposeScope();
     }
 }
