@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace BigGan.Training.Model;
@@ -208,20 +209,32 @@ public sealed record ModelConfig
     private static void Fail(string field, string message) =>
         throw new ArgumentException($"ModelConfig.{field} {message}", field);
 
-    // ---- JSON (checkpoint metadata) ----
+    // ---- JSON (config.json's "model" section, checkpoint and ONNX metadata) ----
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+    /// <summary>Field names as the command-line options (<c>g-ch</c>, <c>shared-embedding</c>), enum values in
+    /// lower case (<c>n02</c>), unknown fields are errors: the same rules as the training section.</summary>
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.KebabCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+    };
+
+    /// <summary>Runs written before the model section took those names used the property names as declared (GCh).</summary>
+    private static readonly JsonSerializerOptions LegacyJsonOptions = new() { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
 
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 
-    /// <summary>Reads a config written by <see cref="ToJson"/> (missing fields take their defaults) and validates it.</summary>
+    /// <summary>Reads a config written by <see cref="ToJson"/> (missing fields take their defaults, unknown ones are
+    /// errors; the declared-name form of earlier versions is read too) and validates it.</summary>
     public static ModelConfig FromJson(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
         ModelConfig? config;
         try
         {
-            config = JsonSerializer.Deserialize<ModelConfig>(json, JsonOptions);
+            var legacy = JsonNode.Parse(json) is JsonObject o && o.Any(p => p.Key.Length > 0 && char.IsUpper(p.Key[0]));
+            config = JsonSerializer.Deserialize<ModelConfig>(json, legacy ? LegacyJsonOptions : JsonOptions);
         }
         catch (JsonException e)
         {

@@ -57,16 +57,27 @@ public sealed class ModelConfigTests
     {
         var config = ModelConfig.ImageNet128() with { Channels = 1, NumClasses = 10, DAttention = [64, 16], DWide = false, SnEps = 1e-6 };
         var json = config.ToJson();
-        StringAssert.Contains(json, "\"GInit\":\"Ortho\"");
+        StringAssert.Contains(json, "\"g-init\":\"ortho\"", "named as the command-line options");
+        StringAssert.Contains(json, "\"shared-embedding\":true");
         var back = ModelConfig.FromJson(json);
         Assert.AreEqual(config, back);
         Assert.AreEqual(config.GetHashCode(), back.GetHashCode());
         Assert.AreNotEqual(config, back with { BnEps = 1e-4 });
         Assert.AreEqual(config, config with { DAttention = [16, 64] }, "attention lists compare as sets");
         Assert.AreEqual(new ModelConfig(), ModelConfig.FromJson("{}"), "missing fields take their defaults");
-        var bad = Assert.ThrowsExactly<ArgumentException>(() => ModelConfig.FromJson("{\"Resolution\": 33}"));
+        var bad = Assert.ThrowsExactly<ArgumentException>(() => ModelConfig.FromJson("{\"resolution\": 33}"));
         StringAssert.Contains(bad.Message, "Resolution");
-        Assert.ThrowsExactly<ArgumentException>(() => ModelConfig.FromJson("{\"Resolution\": "));
+        Assert.ThrowsExactly<ArgumentException>(() => ModelConfig.FromJson("{\"resolution\": "));
+        var unknown = Assert.ThrowsExactly<ArgumentException>(() => ModelConfig.FromJson("{\"g-chh\": 8}"));
+        StringAssert.Contains(unknown.Message, "g-chh", "a misspelt field is an error, not a silent default");
+    }
+
+    [TestMethod]
+    public void JsonOfEarlierVersionsIsStillRead()
+    {
+        // Written before the model section took the command-line names.
+        var legacy = ModelConfig.FromJson("{\"Resolution\":64,\"Channels\":1,\"GCh\":8,\"DCh\":8,\"GInit\":\"N02\",\"SharedEmbedding\":true,\"DAttention\":[32]}");
+        Assert.AreEqual(new ModelConfig { Resolution = 64, Channels = 1, GCh = 8, DCh = 8, GInit = Init.N02, SharedEmbedding = true, DAttention = [32] }, legacy);
     }
 
     [TestMethod]
