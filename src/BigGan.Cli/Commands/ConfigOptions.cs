@@ -27,9 +27,9 @@ internal sealed class ConfigOptions
     public ConfigOptions(Command command)
     {
         foreach (var p in typeof(TrainConfig).GetProperties().Where(Settable))
-            _train.Add((Add(command, p, "training"), p));
+            _train.Add((Add(command, p, new TrainConfig()), p));
         foreach (var p in typeof(ModelConfig).GetProperties().Where(p => Settable(p) && !Derived.Contains(p.Name)))
-            _model.Add((Add(command, p, "model"), p));
+            _model.Add((Add(command, p, new ModelConfig()), p));
         command.Options.Add(_ch);
         command.Options.Add(_init);
         command.Options.Add(_attention);
@@ -37,16 +37,38 @@ internal sealed class ConfigOptions
 
     private static bool Settable(PropertyInfo p) => p.SetMethod is not null && p.GetCustomAttribute<System.Text.Json.Serialization.JsonIgnoreAttribute>() is null;
 
-    private static Option<string> Add(Command command, PropertyInfo p, string group)
+    // Help: the property's doc comment, its value type and the library default (what a config file starts from).
+    private static Option<string> Add(Command command, PropertyInfo p, object defaults)
     {
+        var summary = DocumentationComments.Summary(p) ?? p.Name;
         var option = new Option<string>("--" + JsonNamingPolicy.KebabCaseLower.ConvertName(p.Name))
         {
-            Description = $"{group}: {p.Name} ({Describe(p.PropertyType)})",
+            Description = $"{summary} [{Kind(p.PropertyType)}; default {Show(p.GetValue(defaults))}]",
             Arity = p.PropertyType == typeof(bool) ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
         };
         command.Options.Add(option);
         return option;
     }
+
+    private static string Show(object? value) => value switch
+    {
+        null => "none",
+        IReadOnlyList<int> list => list.Count == 0 ? "none" : string.Join(",", list),
+        AdamBetas b => string.Create(CultureInfo.InvariantCulture, $"{b.Beta1},{b.Beta2}"),
+        Enum e => JsonNamingPolicy.KebabCaseLower.ConvertName(e.ToString()),
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    private static string Kind(Type t) => (Nullable.GetUnderlyingType(t) ?? t) switch
+    {
+        var x when x == typeof(bool) => "true|false",
+        var x when x == typeof(int) || x == typeof(long) || x == typeof(ulong) => "integer",
+        var x when x == typeof(double) => "number",
+        var x when x == typeof(string) => "text",
+        var x => Describe(x),
+    };
 
     private static string Describe(Type t) =>
         t.IsEnum ? string.Join("|", Enum.GetNames(t).Select(n => JsonNamingPolicy.KebabCaseLower.ConvertName(n)))

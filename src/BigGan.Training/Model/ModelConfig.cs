@@ -47,7 +47,10 @@ public sealed record ModelConfig
     /// <summary>Discriminator block output resolutions followed by self-attention; empty for none.</summary>
     public IReadOnlyList<int> DAttention { get; init; } = [];
 
+    /// <summary>Weight init of G's conv, linear and embedding layers: orthogonal (the paper), N(0, 0.02) or Xavier.</summary>
     public Init GInit { get; init; } = Init.Ortho;
+
+    /// <summary>Weight init of D's conv, linear and embedding layers: orthogonal (the paper), N(0, 0.02) or Xavier.</summary>
     public Init DInit { get; init; } = Init.Ortho;
 
     /// <summary>Batch-norm epsilon of the conditional BNs (G's output BN keeps 1e-5, as in the reference).</summary>
@@ -58,10 +61,14 @@ public sealed record ModelConfig
 
     /// <summary>Singular values tracked per G spectral-norm layer (only the first normalises; the rest are logged).</summary>
     public int NumGSvs { get; init; } = 1;
+
+    /// <summary>Singular values tracked per D spectral-norm layer (only the first normalises; the rest are logged).</summary>
     public int NumDSvs { get; init; } = 1;
 
     /// <summary>Power iterations per training forward in G's spectral-norm layers.</summary>
     public int NumGSvItrs { get; init; } = 1;
+
+    /// <summary>Power iterations per training forward in D's spectral-norm layers.</summary>
     public int NumDSvItrs { get; init; } = 1;
 
     /// <summary>Wide D blocks (hidden = out channels, BigGAN/SA-GAN) rather than thin (hidden = in, SN-GAN).</summary>

@@ -55,11 +55,19 @@ public sealed record TrainConfig
     /// <summary>Random horizontal flips of the real images.</summary>
     public bool HFlip { get; init; }
 
+    /// <summary>GAN loss: the paper's hinge loss, or the non-saturating one.</summary>
     public LossKind Loss { get; init; } = LossKind.Hinge;
 
+    /// <summary>G's Adam learning rate (5e-5 in the paper's ImageNet runs, 2e-4 in the reference's CIFAR script).</summary>
     public double GLr { get; init; } = 2e-4;
+
+    /// <summary>D's Adam learning rate (2e-4 in the paper).</summary>
     public double DLr { get; init; } = 2e-4;
+
+    /// <summary>G's Adam (β1, β2): the paper's (0, 0.999).</summary>
     public AdamBetas GBetas { get; init; } = AdamBetas.BigGan;
+
+    /// <summary>D's Adam (β1, β2): the paper's (0, 0.999).</summary>
     public AdamBetas DBetas { get; init; } = AdamBetas.BigGan;
 
     /// <summary>Adam's ε: 1e-8 (reference default), 1e-6 in the reference's ImageNet script.</summary>
@@ -68,8 +76,10 @@ public sealed record TrainConfig
     /// <summary>D updates per G update.</summary>
     public int DSteps { get; init; } = 2;
 
-    /// <summary>Gradient accumulations per G / D update (each loss divided by the count).</summary>
+    /// <summary>Gradient accumulations per G update (each loss divided by the count): larger effective G batches.</summary>
     public int GAccumulations { get; init; } = 1;
+
+    /// <summary>Gradient accumulations per D update (each loss divided by the count): larger effective D batches.</summary>
     public int DAccumulations { get; init; } = 1;
 
     /// <summary>Real (and fake) images per D accumulation; in a data-parallel run the global batch of all processes
@@ -81,18 +91,23 @@ public sealed record TrainConfig
 
     /// <summary>Keep an EMA copy of G and use it for samples and metrics.</summary>
     public bool UseEma { get; init; } = true;
+
+    /// <summary>Decay of the EMA of G's weights and batch-norm statistics (the paper's 0.9999).</summary>
     public double EmaDecay { get; init; } = 0.9999;
 
     /// <summary>Before this step the EMA copy equals G exactly.</summary>
     public long EmaStart { get; init; } = 1000;
 
-    /// <summary>Modified orthogonal regularization strength β for G and D (0 = off; the paper's value is 1e-4). See <see cref="OrthogonalRegularization"/>.</summary>
+    /// <summary>Modified orthogonal regularization strength β for G (0 = off; the paper's value is 1e-4; the shared embedding is exempt). See <see cref="OrthogonalRegularization"/>.</summary>
     public double GOrtho { get; init; }
+
+    /// <summary>Modified orthogonal regularization strength β for D (0 = off; the paper applies it to G only).</summary>
     public double DOrtho { get; init; }
 
     /// <summary>G updates to run in total.</summary>
     public long Iterations { get; init; } = 20_000;
 
+    /// <summary>Seed of the weight init, latents, class draws and data order (a run is reproducible from it on one thread).</summary>
     public ulong Seed { get; init; }
 
     /// <summary>libtorch intra-op threads; 0 leaves libtorch's default.</summary>
@@ -123,8 +138,11 @@ public sealed record TrainConfig
     /// <summary>Log the top singular value of every spectrally normalised layer every this many steps; 0 = never.</summary>
     public long SvLogEvery { get; init; } = 10;
 
-    /// <summary>Recompute BN statistics ("standing stats") before sampling, over this many batches.</summary>
+    /// <summary>Sampling from this run (sheets, biggan sample, evaluate) uses standing statistics by default: G's BN
+    /// statistics recomputed over <see cref="NumStandingAccumulations"/> train-mode passes instead of the running ones.</summary>
     public bool StandingStats { get; init; }
+
+    /// <summary>Train-mode generator passes averaged into the standing statistics.</summary>
     public int NumStandingAccumulations { get; init; } = 16;
 
     /// <summary>Score G_ema by FID every this many steps and keep the best checkpoint by it; 0 = never.</summary>
