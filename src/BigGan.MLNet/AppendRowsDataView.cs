@@ -93,15 +93,13 @@ internal sealed class AppendRowsDataView : IDataView
             && a.ItemType.Equals(b.ItemType) && a.Size == b.Size && a.Size > 0;
     }
 
-    private sealed class Cursor : DataViewRowCursor
+    private sealed class Cursor : ActiveColumnsCursor
     {
         private readonly AppendRowsDataView _view;
-        private readonly bool[] _active;
         private readonly Random? _rand;
         private readonly DataViewRowCursor?[] _cursors;
         private readonly long[] _remaining;
         private readonly Delegate?[][] _sourceGetters;
-        private readonly Delegate?[] _getters;
         private readonly ValueGetter<DataViewRowId>?[] _idGetters;
 
         private int _current = -1;
@@ -109,9 +107,9 @@ internal sealed class AppendRowsDataView : IDataView
         private bool _done, _disposed;
 
         public Cursor(AppendRowsDataView view, bool[] active, Random? rand)
+            : base(view.Schema, active, "AppendRows data view")
         {
             _view = view;
-            _active = active;
             _rand = rand;
             int k = view._sources.Length;
             _cursors = new DataViewRowCursor?[k];
@@ -128,12 +126,10 @@ internal sealed class AppendRowsDataView : IDataView
                     _remaining[s] = view._sources[s].GetRowCount()!.Value;
                 }
             }
-            _getters = new Delegate?[view.Schema.Count];
-            for (int j = 0; j < _getters.Length; j++)
-                if (active[j]) _getters[j] = (Delegate)MakeGetterMethod.MakeGenericMethod(view.Schema[j].Type.RawType).Invoke(this, [j])!;
+            for (int j = 0; j < Getters.Length; j++)
+                if (active[j]) Getters[j] = (Delegate)MakeGetterMethod.MakeGenericMethod(view.Schema[j].Type.RawType).Invoke(this, [j])!;
         }
 
-        public override DataViewSchema Schema => _view.Schema;
 
         public override long Position => _position;
 
@@ -179,25 +175,11 @@ internal sealed class AppendRowsDataView : IDataView
 
         private DataViewRowCursor Open(int source, Random? rand)
         {
-            var columns = _view._map[source].Where((_, j) => _active[j]).ToArray();
+            var columns = _view._map[source].Where((_, j) => Active[j]).ToArray();
             return _view._sources[source].GetRowCursor(columns, rand);
         }
 
-        public override bool IsColumnActive(DataViewSchema.Column column)
-        {
-            CheckColumn(column);
-            return _active[column.Index];
-        }
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            CheckColumn(column);
-            if (!_active[column.Index])
-                throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor: ask for it in columnsNeeded.");
-            if (typeof(TValue) != column.Type.RawType)
-                throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}: ask for a getter of {column.Type.RawType.Name}, not {typeof(TValue).Name}.");
-            return (ValueGetter<TValue>)_getters[column.Index]!;
-        }
 
         public override ValueGetter<DataViewRowId> GetIdGetter()
             => (ref DataViewRowId id) =>
@@ -233,10 +215,5 @@ internal sealed class AppendRowsDataView : IDataView
             return _current;
         }
 
-        private void CheckColumn(DataViewSchema.Column column)
-        {
-            if (column.Index < 0 || column.Index >= _view.Schema.Count || _view.Schema[column.Index].Name != column.Name)
-                throw new ArgumentException($"Column '{column.Name}' does not belong to this AppendRows data view.", nameof(column));
-        }
     }
 }

@@ -100,14 +100,12 @@ internal sealed class BigGanDataView : IDataView
         return order;
     }
 
-    private sealed class Cursor : DataViewRowCursor
+    private sealed class Cursor : ActiveColumnsCursor
     {
         private readonly BigGanDataView _view;
-        private readonly bool[] _active;
         private readonly int[]? _order;
         private readonly int _start, _end;
         private readonly long _batch;
-        private readonly Delegate?[] _getters;
 
         private long _position = -1;
         private bool _done, _disposed;
@@ -119,14 +117,13 @@ internal sealed class BigGanDataView : IDataView
         private float[]? _pixels, _latents;
 
         public Cursor(BigGanDataView view, bool[] active, int[]? order, int start, int end, long batch)
+            : base(view.Schema, active, "BigGAN data view")
         {
             _view = view;
-            _active = active;
             _order = order;
             _start = start;
             _end = end;
             _batch = batch;
-            _getters = new Delegate?[view.Schema.Count];
             Set<ulong>(view._rowIdCol, (ref ulong v) => v = (ulong)Current.RowId);
             Set<uint>(view._labelCol, (ref uint v) => v = (uint)Current.ClassIndex + 1);
             Set<long>(view._classCol, (ref long v) => v = Current.ClassIndex);
@@ -136,7 +133,6 @@ internal sealed class BigGanDataView : IDataView
             Set<VBuffer<float>>(view._pixelsCol, (ref VBuffer<float> v) => Copy(ref v, ImageRow(latents: false)));
         }
 
-        public override DataViewSchema Schema => _view.Schema;
 
         public override long Position => _position;
 
@@ -152,21 +148,7 @@ internal sealed class BigGanDataView : IDataView
             return true;
         }
 
-        public override bool IsColumnActive(DataViewSchema.Column column)
-        {
-            CheckColumn(column);
-            return _active[column.Index];
-        }
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            CheckColumn(column);
-            if (!_active[column.Index])
-                throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor: ask for it in columnsNeeded.");
-            if (typeof(TValue) != column.Type.RawType)
-                throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}: ask for a getter of {column.Type.RawType.Name}, not {typeof(TValue).Name}.");
-            return (ValueGetter<TValue>)_getters[column.Index]!;
-        }
 
         public override ValueGetter<DataViewRowId> GetIdGetter()
             => (ref DataViewRowId id) => id = new DataViewRowId((ulong)Current.RowId, 0);
@@ -194,14 +176,9 @@ internal sealed class BigGanDataView : IDataView
 
         private void Set<T>(int col, ValueGetter<T> getter)
         {
-            if (col >= 0) _getters[col] = getter;
+            if (col >= 0) Getters[col] = getter;
         }
 
-        private void CheckColumn(DataViewSchema.Column column)
-        {
-            if (column.Index < 0 || column.Index >= _view.Schema.Count || _view.Schema[column.Index].Name != column.Name)
-                throw new ArgumentException($"Column '{column.Name}' does not belong to this BigGAN data view.", nameof(column));
-        }
 
         private void OneHot(ref VBuffer<float> v)
         {
@@ -224,7 +201,7 @@ internal sealed class BigGanDataView : IDataView
         {
             _ = Current; // throws when not on a row
             var renderer = _view._set.Renderer;
-            bool pixelsActive = _view._pixelsCol >= 0 && _active[_view._pixelsCol];
+            bool pixelsActive = _view._pixelsCol >= 0 && Active[_view._pixelsCol];
             if (_cacheFirst < 0 || _position < _cacheFirst || _position >= _cacheFirst + _cacheCount)
             {
                 int count = (int)Math.Min(_view._batchSize, _end - _start - _position);
