@@ -53,10 +53,17 @@ internal static class TrainingSession
     }
 
     // FID of G_ema against the real test split under the given feature network, every EvalEvery steps; the best
-    // checkpoint by it is kept next to the regular ones.
+    // checkpoint by it is kept next to the regular ones. Only rank 0 of a data-parallel run scores (and loads the
+    // network); the classifier file is opened at the start everywhere so a wrong path fails before any training.
     private static void EvaluateDuringTraining(BigGanTrainer trainer, TrainConfig train, IImageDataset dataset)
     {
         var classifier = SmallCnnClassifier.Load(train.EvalClassifier!);
+        if (!trainer.IsMaster)
+        {
+            classifier.Dispose();
+            trainer.EvaluateEvery(train.EvalEvery, "fid", _ => throw new InvalidOperationException("only rank 0 evaluates"));
+            return;
+        }
         IImageDataset reference;
         try { reference = Datasets.Open(train.Data!, dataset.Resolution, new DatasetOptions { Split = DatasetSplit.Test }); }
         catch (Exception e) when (e is FileNotFoundException or ArgumentException or InvalidDataException) { reference = dataset; }

@@ -244,23 +244,28 @@ public sealed class BigGanTrainer : IDisposable
     /// <summary>
     /// Scores the sampling generator every <paramref name="every"/> steps during <see cref="Train"/> (e.g. FID with a
     /// feature network), logs the score and keeps the best checkpoint by it (<see cref="Checkpoint.SaveBest"/>,
-    /// <see cref="TrainConfig.NumBestCopies"/> copies). Single-process runs only.
+    /// <see cref="TrainConfig.NumBestCopies"/> copies). In a data-parallel run every rank calls this, only rank 0
+    /// calls <paramref name="score"/> and writes, and the others wait for it at those steps. The score must leave the
+    /// generator as it found it (sampling in eval mode does).
     /// </summary>
     public void EvaluateEvery(long every, string metricName, Func<Model.Generator, double> score, bool higherIsBetter = false)
     {
         if (every < 1) throw new ArgumentOutOfRangeException(nameof(every), every, "evaluation interval must be at least 1 step");
         ArgumentException.ThrowIfNullOrEmpty(metricName);
         ArgumentNullException.ThrowIfNull(score);
-        if (_dp is not null) throw new NotSupportedException("evaluation during data-parallel training is not supported; evaluate the checkpoints with `biggan evaluate`");
         _evaluation = (metricName, score, every, higherIsBetter);
     }
 
     private void Evaluate((string name, Func<Model.Generator, double> score, long every, bool higherIsBetter) e)
     {
-        var value = e.score(SamplingGenerator);
-        _log?.Write(Step, new Dictionary<string, double>(), 0, extra: new Dictionary<string, double> { [e.name] = value });
-        var best = Checkpoint.SaveBest(RunDir, _state, e.name, value, e.higherIsBetter, Config.Train.NumBestCopies);
-        if (best is not null) CheckpointSaved?.Invoke(best);
+        if (IsMaster)
+        {
+            var value = e.score(SamplingGenerator);
+            _log?.Write(Step, new Dictionary<string, double>(), 0, extra: new Dictionary<string, double> { [e.name] = value });
+            var best = Checkpoint.SaveBest(RunDir, _state, e.name, value, e.higherIsBetter, Config.Train.NumBestCopies);
+            if (best is not null) CheckpointSaved?.Invoke(best);
+        }
+        _dp?.Barrier();
     }
 
     // Ranks stop together: one that reaches the time limit or is cancelled first stops all of them at the same step.

@@ -102,17 +102,23 @@ public sealed class DataParallelTests
         using var data = NewData(out var images);
         using var runs = new TempFolder();
         var dir = runs["run"];
-        using var launcher = CliProcess.Start([.. TinyRun(images, dir, 2), "--nproc", "2"]);
+        var classifier = runs["cnn.safetensors"];
+        using (var cnn = new BigGan.Training.Evaluation.SmallCnnClassifier(new(1, 32, 10, Width: 4, FeatureDimension: 8))) cnn.Save(classifier);
+        using var launcher = CliProcess.Start([.. TinyRun(images, dir, 2), "--nproc", "2", "--eval-every", "1", "--eval-classifier", classifier, "--eval-per-class", "2"]);
         Assert.AreEqual(0, launcher.WaitForExit(Limit), launcher.Describe());
         StringAssert.Contains(launcher.Stdout, "launcher: 2 workers on 127.0.0.1:");
         StringAssert.Contains(launcher.Text, "data-parallel: 2 processes");
         StringAssert.Contains(launcher.Text, "done: step 2");
         Assert.IsFalse(launcher.Output.Contains("[rank 1]"), "rank 1 prints nothing when all goes well:\n" + launcher.Describe());
 
-        // One writer: one log line per step, one sample sheet per checkpoint.
-        Assert.AreEqual(2, TrainingLog.Read(Path.Combine(dir, TrainingLog.DefaultFileName)).Count());
+        // One writer: one log line per step and one per evaluation, one sample sheet per checkpoint (regular and best).
+        var log = TrainingLog.Read(Path.Combine(dir, TrainingLog.DefaultFileName)).ToList();
+        Assert.HasCount(2 + 2, log);
+        Assert.AreEqual(2, log.Count(d => d.RootElement.ToString().Contains("\"fid\"", StringComparison.Ordinal)), "rank 0 scored G_ema at both steps");
+        StringAssert.Contains(launcher.Text, "step 2: FID");
+        Assert.IsNotNull(Checkpoint.Best(dir), "the best checkpoint by FID is kept");
         Assert.HasCount(2, Directory.GetFiles(Path.Combine(dir, "samples")));
-        Assert.HasCount(2, Checkpoint.List(dir));
+        Assert.HasCount(2, Checkpoint.List(dir, CheckpointKind.Regular));
         // --threads defaults to cores / nproc in each worker (and is saved with the configuration).
         var config = RunConfig.Load(Path.Combine(dir, RunConfig.FileName));
         Assert.AreEqual(Math.Max(1, Environment.ProcessorCount / 2), config.Train.Threads);
