@@ -106,14 +106,15 @@ public sealed class MultiProcessTests
     [TestMethod]
     public void AStuckPeerMakesTheOtherRankTimeOut()
     {
-        using var job = DistWorkers.Start("loop", 2, 2, timeoutMs: 3_000);
+        // 6 s: long enough that a healthy step on a loaded 2-core machine never trips it.
+        using var job = DistWorkers.Start("loop", 2, 2, timeoutMs: 6_000);
         foreach (var w in job.Ranks)
             Assert.IsTrue(w.WaitForOutput("step 3\n", TimeSpan.FromSeconds(30)), "the ranks never got going:\n" + job.Describe());
         job.Ranks[1].Signal("STOP"); // alive but silent: only the timeout can tell
         var survivor = job.Ranks[0];
-        Assert.IsTrue(survivor.WaitForExit(TimeSpan.FromSeconds(20)), "rank 0 hung after its peer stopped:\n" + job.Describe());
+        Assert.IsTrue(survivor.WaitForExit(TimeSpan.FromSeconds(30)), "rank 0 hung after its peer stopped:\n" + job.Describe());
         Assert.AreEqual(3, survivor.ExitCode, job.Describe());
-        StringAssert.Contains(survivor.Stderr, "timed out after 3 s (rank 0 of 2", job.Describe());
+        StringAssert.Contains(survivor.Stderr, "timed out after 6 s (rank 0 of 2", job.Describe());
     }
 
     [TestMethod]
