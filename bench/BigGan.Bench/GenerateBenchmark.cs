@@ -1,3 +1,4 @@
+using BigGan.OnnxRuntime;
 using System.Diagnostics;
 using BigGan.Torch;
 using BigGan.Training.Model;
@@ -75,13 +76,13 @@ public sealed class GenerateBenchmark : IBenchmark
                     if (csharpImages.Length == 0) csharpImages = images.data<float>();
                 }
                 if (skipOrt) continue;
-                var result = OnnxRuntimeHarness.Run(path,
+                var result = OnnxRuntimeRunner.Run(path,
                 [
-                    new OnnxRuntimeHarness.Input(GeneratorExporter.LatentInput, [batch, config.DimZ], Floats: zData),
-                    new OnnxRuntimeHarness.Input(GeneratorExporter.ClassIndexInput, [batch], Int64s: classes),
+                    new OrtInput(GeneratorExporter.LatentInput, [batch, config.DimZ], Floats: zData),
+                    new OrtInput(GeneratorExporter.ClassIndexInput, [batch], Int64s: classes),
                 ], threads, warmup, repeat);
                 ortTimes.AddRange(result.RunMs.Select(ms => ms / 1000));
-                ortImages = result.FloatOutputs[GeneratorExporter.ImageOutput];
+                ortImages = result[GeneratorExporter.ImageOutput].Floats;
                 ortVersion = result.OrtVersion;
             }
             var csharp = batch / Report.Median(csharpTimes);

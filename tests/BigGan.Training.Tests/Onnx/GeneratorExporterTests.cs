@@ -1,3 +1,4 @@
+using BigGan.OnnxRuntime;
 using System.Text.Json;
 using BigGan.Training.Model;
 using BigGan.Training.Onnx;

@@ -1,3 +1,4 @@
+using BigGan.OnnxRuntime;
 using System.Text.Json.Nodes;
 using BigGan.Training.Tests.Support;
 

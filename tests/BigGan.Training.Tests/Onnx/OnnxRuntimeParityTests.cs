@@ -1,3 +1,4 @@
+using BigGan.OnnxRuntime;
 using BigGan.Training.Onnx;
 using F = BigGan.Torch.torch.nn.functional;
 
