@@ -95,7 +95,7 @@ public sealed class MultiProcessTests
         var killed = Stopwatch.StartNew();
         job.Ranks[1].Kill();
         var survivor = job.Ranks[0];
-        Assert.IsTrue(survivor.WaitForExit(TimeSpan.FromSeconds(20)), "rank 0 hung after its peer was killed:\n" + job.Describe());
+        Assert.IsTrue(survivor.TryWaitForExit(TimeSpan.FromSeconds(20)), "rank 0 hung after its peer was killed:\n" + job.Describe());
         Assert.AreEqual(3, survivor.ExitCode, job.Describe());
         StringAssert.Contains(survivor.Stderr, "DistributedException: all_reduce");
         StringAssert.Contains(survivor.Stderr, "rank 0 of 2");
@@ -112,7 +112,7 @@ public sealed class MultiProcessTests
             Assert.IsTrue(w.WaitForOutput("step 3\n", TimeSpan.FromSeconds(30)), "the ranks never got going:\n" + job.Describe());
         job.Ranks[1].Signal("STOP"); // alive but silent: only the timeout can tell
         var survivor = job.Ranks[0];
-        Assert.IsTrue(survivor.WaitForExit(TimeSpan.FromSeconds(30)), "rank 0 hung after its peer stopped:\n" + job.Describe());
+        Assert.IsTrue(survivor.TryWaitForExit(TimeSpan.FromSeconds(30)), "rank 0 hung after its peer stopped:\n" + job.Describe());
         Assert.AreEqual(3, survivor.ExitCode, job.Describe());
         StringAssert.Contains(survivor.Stderr, "timed out after 6 s (rank 0 of 2", job.Describe());
     }
@@ -149,14 +149,14 @@ public sealed class MultiProcessTests
     [TestMethod]
     public void TwoProcessesClaimingOneRankAreRejected()
     {
-        var port = DistWorkers.FreePort();
+        var port = BigGan.Tests.Shared.DotnetChildProcess.FreePort();
         string[] options = ["--timeout-ms", "3000"];
         using var r0 = DistWorkers.Worker.Start("init", 0, 3, port, options);
         using var r1a = DistWorkers.Worker.Start("init", 1, 3, port, options);
         using var r1b = DistWorkers.Worker.Start("init", 1, 3, port, options);
         DistWorkers.Worker[] all = [r0, r1a, r1b];
         var describe = () => string.Join("\n", all.Select(w => w.Describe()));
-        foreach (var w in all) Assert.IsTrue(w.WaitForExit(ExitLimit), "a rank hung:\n" + describe());
+        foreach (var w in all) Assert.IsTrue(w.TryWaitForExit(ExitLimit), "a rank hung:\n" + describe());
         Assert.IsTrue(all.All(w => w.ExitCode == 3), describe());
         Assert.IsTrue(all.Any(w => w.Stderr.Contains("rank 1 was claimed by 2 processes")), describe());
     }

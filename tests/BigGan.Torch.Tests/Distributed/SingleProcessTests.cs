@@ -12,7 +12,7 @@ public sealed class SingleProcessTests
 
     private static ProcessGroup WorldOfOne()
     {
-        var store = new TCPStore("127.0.0.1", DistWorkers.FreePort(), 1, is_master: true, Timeout);
+        var store = new TCPStore("127.0.0.1", BigGan.Tests.Shared.DotnetChildProcess.FreePort(), 1, is_master: true, Timeout);
         try { return new ProcessGroup(store, 0, 1, "gloo", Timeout); }
         finally { store.Dispose(); } // the group keeps the native store alive
     }
@@ -150,7 +150,7 @@ public sealed class SingleProcessTests
     public void InitProcessGroupFromTheEnvironmentStyleArgumentsAndDestroy()
     {
         Assert.IsFalse(distributed.is_initialized());
-        var port = DistWorkers.FreePort();
+        var port = BigGan.Tests.Shared.DotnetChildProcess.FreePort();
         var pg = distributed.init_process_group("gloo", "127.0.0.1", port, rank: 0, world_size: 1, timeout: Timeout);
         try
         {
@@ -179,7 +179,7 @@ public sealed class SingleProcessTests
     [TestMethod]
     public void AnUnreachableMasterFailsWithinTheTimeout()
     {
-        var port = DistWorkers.FreePort(); // nobody listens there
+        var port = BigGan.Tests.Shared.DotnetChildProcess.FreePort(); // nobody listens there
         var sw = Stopwatch.StartNew();
         var e = Assert.ThrowsExactly<DistributedException>(() =>
             distributed.init_process_group("gloo", "127.0.0.1", port, rank: 1, world_size: 2, timeout: TimeSpan.FromSeconds(1.5)));
@@ -194,7 +194,7 @@ public sealed class SingleProcessTests
     public void AMasterAloneFailsWithinTheTimeoutNamingTheMissingProcesses()
     {
         var e = Assert.ThrowsExactly<DistributedException>(() =>
-            distributed.init_process_group("gloo", "127.0.0.1", DistWorkers.FreePort(), rank: 0, world_size: 2, timeout: TimeSpan.FromSeconds(1)));
+            distributed.init_process_group("gloo", "127.0.0.1", BigGan.Tests.Shared.DotnetChildProcess.FreePort(), rank: 0, world_size: 2, timeout: TimeSpan.FromSeconds(1)));
         StringAssert.Contains(e.Message, "only 1 of WORLD_SIZE=2 processes joined");
     }
 
@@ -204,7 +204,7 @@ public sealed class SingleProcessTests
         var e = Assert.ThrowsExactly<ArgumentException>(() => distributed.init_process_group("mpi", "127.0.0.1", 1234, 0, 1, Timeout));
         StringAssert.Contains(e.Message, "unknown distributed backend 'mpi'");
         if (distributed.is_nccl_available()) return;
-        using var store = new TCPStore("127.0.0.1", DistWorkers.FreePort(), 1, true, Timeout);
+        using var store = new TCPStore("127.0.0.1", BigGan.Tests.Shared.DotnetChildProcess.FreePort(), 1, true, Timeout);
         e = Assert.ThrowsExactly<ArgumentException>(() => new ProcessGroup(store, 0, 1, "nccl", Timeout));
         StringAssert.Contains(e.Message, "the nccl backend needs a CUDA build");
     }
