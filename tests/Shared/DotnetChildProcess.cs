@@ -1,7 +1,5 @@
 // Compiled into BigGan.Torch.Tests and BigGan.Training.Tests (linked from both projects).
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace BigGan.Tests.Shared;
@@ -62,14 +60,7 @@ internal class DotnetChildProcess : IDisposable
     };
 
     /// <summary>A TCP port on 127.0.0.1 that nothing listens on right now.</summary>
-    public static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    public static int FreePort() => BigGan.Torch.LocalLaunch.FreeLoopbackPort();
 
     /// <summary>Waits for the exit (and for the output readers to drain); false when the limit passes first.</summary>
     public bool TryWaitForExit(TimeSpan limit)
