@@ -8,8 +8,11 @@ using namespace bgn;
 
 namespace {
 
-// Checks a float32 [N, C] scale or shift and returns it contiguous.
+// Checks a float32 CPU [N, C] scale or shift and returns it contiguous (its memory is read directly, so a tensor
+// on another device must be refused here rather than dereferenced).
 at::Tensor per_sample(const at::Tensor& t, int64_t n, int64_t c, const char* what, const char* op) {
+  if (!t.device().is_cpu())
+    throw invalid_argument(std::string(op) + ": " + what + " must be a CPU tensor, got one on " + t.device().str());
   if (t.scalar_type() != at::kFloat || t.dim() != 2 || t.size(0) != n || t.size(1) != c)
     throw invalid_argument(std::string(op) + ": " + what + " must be float32 [" + std::to_string(n) + ", " + std::to_string(c) +
                            "], got " + std::string(c10::toString(t.scalar_type())) + " " + c10::str(t.sizes()));
