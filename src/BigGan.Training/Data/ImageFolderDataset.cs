@@ -1,5 +1,5 @@
-using BigGan.Torch;
-using static BigGan.Torch.torchvision;
+using TorchSharp;
+// TODO-PORT using static BigGan.Torch.torchvision;
 
 namespace BigGan.Training.Data;
 

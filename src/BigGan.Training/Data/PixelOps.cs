@@ -1,5 +1,5 @@
-using BigGan.Torch;
-using static BigGan.Torch.torchvision.transforms.functional;
+using TorchSharp;
+// TODO-PORT using static BigGan.Torch.torchvision.transforms.functional;
 
 namespace BigGan.Training.Data;
 

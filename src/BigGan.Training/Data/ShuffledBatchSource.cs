@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using BigGan.Torch;
+using TorchSharp;
 
 namespace BigGan.Training.Data;
 

@@ -1,4 +1,4 @@
-using BigGan.Torch;
+using TorchSharp;
 using BigGan.Training.Data;
 using BigGan.Training.Sampling;
 

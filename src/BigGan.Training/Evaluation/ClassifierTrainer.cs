@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using BigGan.Torch;
+using TorchSharp;
 using BigGan.Training.Data;
-using F = BigGan.Torch.torch.nn.functional;
+using F = TorchSharp.torch.nn.functional;
 
 namespace BigGan.Training.Evaluation;
 
@@ -51,7 +51,7 @@ public static class ClassifierTrainer
         var shuffler = new Random(unchecked((int)(options.Seed ^ (options.Seed >> 32))));
         var permutation = new long[n];
         for (long i = 0; i < n; i++) permutation[i] = i;
-        using var optimizer = new torch.optim.Adam(model.parameters(), options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
+        using var optimizer = new Adam(model.parameters(), options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
         model.train();
         long steps = 0;
         double loss = double.NaN, accuracy = double.NaN;
@@ -104,7 +104,7 @@ public static class ClassifierTrainer
             throw new ArgumentException($"the batch source gives {source.Channels}x{source.Resolution}x{source.Resolution} images of {source.NumClasses} classes; the classifier expects {cfg.Channels}x{cfg.Resolution}x{cfg.Resolution} and {cfg.NumClasses} classes");
         var clock = Stopwatch.StartNew();
         using var rng = new Generator(options.Seed);
-        using var optimizer = new torch.optim.Adam(model.parameters(), options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
+        using var optimizer = new Adam(model.parameters(), options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
         model.train();
         var recent = new Queue<(double loss, long correct, long count)>();
         try
@@ -139,7 +139,7 @@ public static class ClassifierTrainer
         return probabilities.argmax(1).eq(labels).to(ScalarType.Float64).mean().item<double>();
     }
 
-    private static (double loss, long correct) Step(SmallCnnClassifier model, torch.optim.Adam optimizer, Tensor x, Tensor y)
+    private static (double loss, long correct) Step(SmallCnnClassifier model, Adam optimizer, Tensor x, Tensor y)
     {
         optimizer.zero_grad();
         var logits = model.forward(x);

@@ -1,5 +1,5 @@
 using System.Globalization;
-using BigGan.Torch;
+using TorchSharp;
 
 namespace BigGan.Training.Evaluation;
 

@@ -1,5 +1,5 @@
-using BigGan.Torch;
-using F = BigGan.Torch.torch.nn.functional;
+using TorchSharp;
+using F = TorchSharp.torch.nn.functional;
 
 namespace BigGan.Training.Evaluation;
 
@@ -124,7 +124,7 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
 
     private sealed class ConvBnRelu : torch.nn.Module
     {
-        private readonly torch.nn.Parameter _weight, _gamma, _beta;
+        private readonly Parameter _weight, _gamma, _beta;
         private readonly Tensor _runningMean, _runningVar;
 
         public ConvBnRelu(int cin, int cout, Generator g)
@@ -132,11 +132,11 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
             // He initialisation: the layer is followed by ReLU. No conv bias: BN's shift replaces it.
             using var w = torch.empty([cout, cin, 3, 3]);
             torch.nn.init.normal_(w, 0, Math.Sqrt(2.0 / (cin * 9)), g);
-            _weight = register_parameter("weight", new torch.nn.Parameter(w));
+            _weight = register_parameter("weight", new Parameter(w));
             using var one = torch.ones(cout);
             using var zero = torch.zeros(cout);
-            _gamma = register_parameter("bn_weight", new torch.nn.Parameter(one));
-            _beta = register_parameter("bn_bias", new torch.nn.Parameter(zero));
+            _gamma = register_parameter("bn_weight", new Parameter(one));
+            _beta = register_parameter("bn_bias", new Parameter(zero));
             _runningMean = register_buffer("running_mean", torch.zeros(cout));
             _runningVar = register_buffer("running_var", torch.ones(cout));
         }
@@ -151,15 +151,15 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
 
     private sealed class Linear : torch.nn.Module
     {
-        private readonly torch.nn.Parameter _weight, _bias;
+        private readonly Parameter _weight, _bias;
 
         public Linear(int fin, int fout, Generator g, double gain)
         {
             using var w = torch.empty([fout, fin]);
             torch.nn.init.normal_(w, 0, gain / Math.Sqrt(fin), g);
-            _weight = register_parameter("weight", new torch.nn.Parameter(w));
+            _weight = register_parameter("weight", new Parameter(w));
             using var b = torch.zeros(fout);
-            _bias = register_parameter("bias", new torch.nn.Parameter(b));
+            _bias = register_parameter("bias", new Parameter(b));
         }
 
         public Tensor Forward(Tensor x) => F.linear(x, _weight, _bias);

@@ -1,5 +1,5 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace BigGan.Training.Model;
 
@@ -13,8 +13,8 @@ public sealed class BatchNorm2d : BatchNormBase, ILayer
         bias = register_parameter("bias", ModuleExtensions.NewParameter(zeros(channels)));
     }
 
-    public nn.Parameter gain { get; }
-    public nn.Parameter bias { get; }
+    public Parameter gain { get; }
+    public Parameter bias { get; }
 
     public Tensor forward(Tensor input) => Normalize(input, gain, bias);
 }

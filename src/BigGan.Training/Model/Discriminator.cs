@@ -1,6 +1,6 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
-using Rng = BigGan.Torch.Generator;
+using TorchSharp;
+using static TorchSharp.torch;
+using Rng = TorchSharp.torch.Generator;
 
 namespace BigGan.Training.Model;
 

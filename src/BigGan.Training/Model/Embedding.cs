@@ -1,6 +1,6 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
-using Rng = BigGan.Torch.Generator;
+using TorchSharp;
+using static TorchSharp.torch;
+using Rng = TorchSharp.torch.Generator;
 
 namespace BigGan.Training.Model;
 
@@ -17,13 +17,13 @@ public sealed class Embedding : nn.Module, ILayer, IWeightLayer
             throw new ArgumentOutOfRangeException(nameof(numEmbeddings), $"embedding needs positive sizes, got [{numEmbeddings}, {embeddingDim}]");
         NumEmbeddings = numEmbeddings;
         EmbeddingDim = embeddingDim;
-        using (var w = empty([numEmbeddings, embeddingDim])) weight = register_parameter("weight", new nn.Parameter(w));
+        using (var w = empty([numEmbeddings, embeddingDim])) weight = register_parameter("weight", new Parameter(w));
         WeightInit.DefaultEmbedding(weight, rng);
     }
 
     public long NumEmbeddings { get; }
     public long EmbeddingDim { get; }
-    public nn.Parameter weight { get; }
+    public Parameter weight { get; }
 
     /// <summary>int64 indices [N] → rows [N, dim]; floating weights [N, numEmbeddings] → weights · table.</summary>
     public Tensor forward(Tensor input) =>

@@ -1,4 +1,4 @@
-using BigGan.Torch;
+using TorchSharp;
 
 namespace BigGan.Training.Model;
 

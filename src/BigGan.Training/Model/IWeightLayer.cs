@@ -1,9 +1,9 @@
-using BigGan.Torch;
+using TorchSharp;
 
 namespace BigGan.Training.Model;
 
 /// <summary>A layer whose <c>weight</c> the BigGAN initialisers touch (conv, linear and embedding weights).</summary>
 public interface IWeightLayer
 {
-    torch.nn.Parameter weight { get; }
+    Parameter weight { get; }
 }

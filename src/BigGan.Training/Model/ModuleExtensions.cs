@@ -1,5 +1,5 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace BigGan.Training.Model;
 
@@ -54,8 +54,8 @@ public static class ModuleExtensions
     }
 
     /// <summary>A parameter made from a temporary, which is disposed.</summary>
-    internal static nn.Parameter NewParameter(Tensor data)
+    internal static Parameter NewParameter(Tensor data)
     {
-        using (data) return new nn.Parameter(data);
+        using (data) return new Parameter(data);
     }
 }

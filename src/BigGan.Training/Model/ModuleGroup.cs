@@ -1,4 +1,4 @@
-using static BigGan.Torch.torch;
+using static TorchSharp.torch;
 
 namespace BigGan.Training.Model;
 

@@ -1,6 +1,6 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
-using Rng = BigGan.Torch.Generator;
+using TorchSharp;
+using static TorchSharp.torch;
+using Rng = TorchSharp.torch.Generator;
 
 namespace BigGan.Training.Model;
 
@@ -24,7 +24,7 @@ public sealed class SNConv2d : SpectralNorm, ILayer
     public long OutChannels { get; }
     public long KernelSize { get; }
     public long Padding { get; }
-    public nn.Parameter? bias { get; }
+    public Parameter? bias { get; }
 
     public Tensor forward(Tensor input)
     {

@@ -1,6 +1,6 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
-using Rng = BigGan.Torch.Generator;
+using TorchSharp;
+using static TorchSharp.torch;
+using Rng = TorchSharp.torch.Generator;
 
 namespace BigGan.Training.Model;
 
@@ -18,7 +18,7 @@ public sealed class SNLinear : SpectralNorm, ILayer
 
     public long InFeatures { get; }
     public long OutFeatures { get; }
-    public nn.Parameter? bias { get; }
+    public Parameter? bias { get; }
 
     public Tensor forward(Tensor input)
     {

@@ -1,6 +1,6 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
-using Rng = BigGan.Torch.Generator;
+using TorchSharp;
+using static TorchSharp.torch;
+using Rng = TorchSharp.torch.Generator;
 
 namespace BigGan.Training.Model;
 
@@ -27,7 +27,7 @@ public sealed class SelfAttention : nn.Module, ILayer
     public SNConv2d phi { get; }
     public SNConv2d g { get; }
     public SNConv2d o { get; }
-    public nn.Parameter gamma { get; }
+    public Parameter gamma { get; }
 
     public Tensor forward(Tensor x)
     {

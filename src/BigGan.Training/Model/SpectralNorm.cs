@@ -1,6 +1,6 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
-using Rng = BigGan.Torch.Generator;
+using TorchSharp;
+using static TorchSharp.torch;
+using Rng = TorchSharp.torch.Generator;
 
 namespace BigGan.Training.Model;
 
@@ -29,7 +29,7 @@ public abstract class SpectralNorm : nn.Module, IWeightLayer
         Options = options;
         _rows = weightShape[0];
         _isMatrix = weightShape.Length == 2;
-        using (var w = empty(weightShape)) weight = register_parameter("weight", new nn.Parameter(w));
+        using (var w = empty(weightShape)) weight = register_parameter("weight", new Parameter(w));
         _u = new Tensor[options.NumSvs];
         _sv = new Tensor[options.NumSvs];
         for (int i = 0; i < options.NumSvs; i++)
@@ -39,7 +39,7 @@ public abstract class SpectralNorm : nn.Module, IWeightLayer
         }
     }
 
-    public nn.Parameter weight { get; }
+    public Parameter weight { get; }
 
     public SpectralNormOptions Options { get; }
 

@@ -1,6 +1,6 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
-using Rng = BigGan.Torch.Generator;
+using TorchSharp;
+using static TorchSharp.torch;
+using Rng = TorchSharp.torch.Generator;
 
 namespace BigGan.Training.Model;
 
@@ -36,12 +36,12 @@ public static class WeightInit
         nn.init.uniform_(weight, -bound, bound, rng);
     }
 
-    internal static nn.Parameter DefaultBias(long size, long fanIn, Rng? rng)
+    internal static Parameter DefaultBias(long size, long fanIn, Rng? rng)
     {
         var bound = 1.0 / Math.Sqrt(fanIn);
         using var b = empty([size]);
         b.uniform_(-bound, bound, rng);
-        return new nn.Parameter(b);
+        return new Parameter(b);
     }
 
     // PyTorch's Embedding default: N(0, 1).

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using BigGan.Torch;
+using TorchSharp;
 using BigGan.Training.Model;
 using BigGan.Training.Sampling;
-using static BigGan.Torch.torch;
+using static TorchSharp.torch;
 
 namespace BigGan.Training.Onnx;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using BigGan.Torch;
+using TorchSharp;
 
 namespace BigGan.Training.Onnx;
 

@@ -1,4 +1,4 @@
-using BigGan.Torch;
+using TorchSharp;
 using Google.Protobuf;
 using static Google.Protobuf.WireFormat;
 

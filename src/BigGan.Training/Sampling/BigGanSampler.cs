@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using BigGan.Torch;
+using TorchSharp;
 using BigGan.Training.Model;
 using BigGan.Training.Synthesis;
 using BigGan.Training.Training;
-using static BigGan.Torch.torch;
+using static TorchSharp.torch;
 
 namespace BigGan.Training.Sampling;
 

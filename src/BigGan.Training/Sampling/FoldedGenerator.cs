@@ -1,7 +1,7 @@
-using BigGan.Torch;
+using TorchSharp;
 using BigGan.Training.Model;
-using static BigGan.Torch.torch;
-using F = BigGan.Torch.torch.nn.functional;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace BigGan.Training.Sampling;
 

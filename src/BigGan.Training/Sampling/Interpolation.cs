@@ -1,5 +1,5 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace BigGan.Training.Sampling;
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
-using BigGan.Torch;
-using static BigGan.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace BigGan.Training.Sampling;
 

@@ -1,6 +1,6 @@
-using BigGan.Torch;
+using TorchSharp;
 using BigGan.Training.Model;
-using static BigGan.Torch.torch;
+using static TorchSharp.torch;
 
 namespace BigGan.Training.Sampling;
 

@@ -1,4 +1,4 @@
-using BigGan.Torch;
+using TorchSharp;
 using BigGan.Training.Model;
 
 namespace BigGan.Training.Sampling;

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using BigGan.Torch;
+using TorchSharp;
 using BigGan.Training.Data;
 using BigGan.Training.Model;
-using static BigGan.Torch.torch;
-using Rng = BigGan.Torch.Generator;
+using static TorchSharp.torch;
+using Rng = TorchSharp.torch.Generator;
 
 namespace BigGan.Training.Training;
 
@@ -33,7 +33,7 @@ public readonly record struct TrainProgress(long Step, long Iterations, StepLoss
 public sealed class BigGanTrainer : IDisposable
 {
     private readonly IBatchSource _data;
-    private readonly optim.Adam _gOpt, _dOpt;
+    private readonly Adam _gOpt, _dOpt;
     private readonly Ema? _ema;
     private readonly Rng _sampler;
     private readonly TrainingState _state;
@@ -113,8 +113,8 @@ public sealed class BigGanTrainer : IDisposable
                 _ema = new Ema(G, GEma, t.EmaDecay, t.EmaStart);
             }
         }
-        _gOpt = new optim.Adam(G.parameters(), t.GLr, t.GBetas.Beta1, t.GBetas.Beta2, t.AdamEps);
-        _dOpt = new optim.Adam(D.parameters(), t.DLr, t.DBetas.Beta1, t.DBetas.Beta2, t.AdamEps);
+        _gOpt = new Adam(G.parameters(), t.GLr, t.GBetas.Beta1, t.GBetas.Beta2, t.AdamEps);
+        _dOpt = new Adam(D.parameters(), t.DLr, t.DBetas.Beta1, t.DBetas.Beta2, t.AdamEps);
         _sampler = new Rng(unchecked(t.Seed * 0x9E3779B97F4A7C15UL + 1));
         _state = new TrainingState
         {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using BigGan.Torch;
+using TorchSharp;
 
 namespace BigGan.Training.Training;
 
@@ -472,7 +472,7 @@ public static class Checkpoint
         throw new ArgumentException($"checkpoint file {path} does not fit {what} ({module.GetType().Name}): the architectures differ; {string.Join("; ", parts)}");
     }
 
-    private static void CheckOptimizer(string path, string prefix, torch.optim.Adam optimizer, IReadOnlyDictionary<string, Tensor> saved)
+    private static void CheckOptimizer(string path, string prefix, Adam optimizer, IReadOnlyDictionary<string, Tensor> saved)
     {
         var ps = optimizer.parameters;
         var problems = new List<string>();

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using BigGan.Torch;
+using TorchSharp;
 using BigGan.Training.Model;
-using static BigGan.Torch.torch;
+using static TorchSharp.torch;
 
 namespace BigGan.Training.Training;
 

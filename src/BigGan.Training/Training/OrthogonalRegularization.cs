@@ -1,4 +1,4 @@
-using BigGan.Torch;
+using TorchSharp;
 
 namespace BigGan.Training.Training;
 
@@ -28,7 +28,7 @@ public static class OrthogonalRegularization
     }
 
     /// <summary>Adds the regularizer's gradient to each named parameter with at least 2 dimensions.</summary>
-    public static IReadOnlyList<string> Apply(IEnumerable<(string name, torch.nn.Parameter parameter)> parameters, double strength)
+    public static IReadOnlyList<string> Apply(IEnumerable<(string name, Parameter parameter)> parameters, double strength)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (!double.IsFinite(strength) || strength < 0)

@@ -1,4 +1,4 @@
-using BigGan.Torch;
+using TorchSharp;
 
 namespace BigGan.Training.Training;
 
@@ -34,7 +34,7 @@ public static class RequiresGrad
         return new Restore(saved);
     }
 
-    private sealed class Restore((torch.nn.Parameter p, bool flag)[] saved) : IDisposable
+    private sealed class Restore((Parameter p, bool flag)[] saved) : IDisposable
     {
         private bool _done;
 

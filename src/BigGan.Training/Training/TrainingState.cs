@@ -1,4 +1,4 @@
-using BigGan.Torch;
+using TorchSharp;
 using BigGan.Training.Data;
 
 namespace BigGan.Training.Training;
@@ -17,9 +17,9 @@ public sealed class TrainingState
     /// <summary>The EMA copy of G; null when the run keeps none.</summary>
     public torch.nn.Module? GEma { get; init; }
 
-    public required torch.optim.Adam GOptimizer { get; init; }
+    public required Adam GOptimizer { get; init; }
 
-    public required torch.optim.Adam DOptimizer { get; init; }
+    public required Adam DOptimizer { get; init; }
 
     /// <summary>The batch source whose position (<see cref="IBatchSource.SaveState"/>) is saved and restored; null to skip.</summary>
     public IBatchSource? Data { get; init; }
