@@ -1,5 +1,5 @@
 using TorchSharp;
-// TODO-PORT using static BigGan.Torch.torchvision;
+
 
 namespace BigGan.Training.Data;
 
@@ -74,7 +74,7 @@ public sealed class ImageFolderDataset : IImageDataset
         Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             try { gray[i] = IsGrayscale(files[i]); }
-            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or TorchException)
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or System.Runtime.InteropServices.ExternalException)
             {
                 errors[i] = e.Message.StartsWith(files[i], StringComparison.Ordinal) ? e.Message : $"{files[i]}: {e.Message}";
             }
@@ -120,8 +120,8 @@ public sealed class ImageFolderDataset : IImageDataset
     {
         using var scope = torch.NewDisposeScope();
         Tensor image;
-        try { image = io.read_image(path, Channels == 1 ? ImageReadMode.GRAY : ImageReadMode.RGB); }
-        catch (Exception e) when ((e is IOException or UnauthorizedAccessException or TorchException or ArgumentException)
+        try { image = Images.Read(path, Channels == 1 ? ImageReadMode.Gray : ImageReadMode.Rgb); }
+        catch (Exception e) when ((e is IOException or UnauthorizedAccessException or System.Runtime.InteropServices.ExternalException or ArgumentException)
                                   && !e.Message.Contains(path, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
@@ -138,11 +138,11 @@ public sealed class ImageFolderDataset : IImageDataset
     {
         using var scope = torch.NewDisposeScope();
         Tensor image;
-        try { image = io.read_image(path); }
+        try { image = Images.Read(path, ImageReadMode.Unchanged); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
         var s = image.shape;
         if (s[0] == 1) return true;
-        var bytes = image.data<byte>();
+        var bytes = image.ToArray<byte>();
         int plane = checked((int)(s[1] * s[2]));
         var p = bytes.AsSpan();
         return p[..plane].SequenceEqual(p.Slice(plane, plane)) && p[..plane].SequenceEqual(p.Slice(2 * plane, plane));

@@ -1,5 +1,5 @@
 using TorchSharp;
-// TODO-PORT using static BigGan.Torch.torchvision.transforms.functional;
+
 
 namespace BigGan.Training.Data;
 
@@ -16,9 +16,9 @@ internal static class PixelOps
         var s = image.shape;
         long side = Math.Min(s[1], s[2]);
         using var scope = torch.NewDisposeScope();
-        var square = side == s[1] && side == s[2] ? image.alias() : center_crop(image, side, side);
+        var square = side == s[1] && side == s[2] ? image.alias() : Images.CenterCrop(image, side, side);
         var fitted = side == resolution ? square.contiguous()
-            : resize(square, resolution, resolution, side > resolution ? InterpolationMode.AREA : InterpolationMode.BILINEAR);
+            : Images.Resize(square, resolution, resolution, side > resolution ? IO.InterpolationMode.Area : IO.InterpolationMode.Bilinear);
         return fitted.MoveToOuterDisposeScope();
     }
 
@@ -26,7 +26,7 @@ internal static class PixelOps
     public static void FitSquare(ReadOnlySpan<byte> chw, int channels, int height, int width, int resolution, Span<byte> destination)
     {
         using var scope = torch.NewDisposeScope();
-        var image = torch.tensor(chw, [channels, height, width]);
+        var image = TensorData.FromSpan(chw, [channels, height, width]);
         var fitted = FitSquare(image, resolution);
         fitted.CopyTo(destination);
     }

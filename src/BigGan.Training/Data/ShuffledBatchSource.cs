@@ -116,8 +116,8 @@ public sealed class ShuffledBatchSource : IBatchSource
         if (_position == count) { _epoch++; _position = 0; }
 
         int r = _dataset.Resolution;
-        var images = torch.tensor<float>(_staging.AsSpan(0, floats), [local, _dataset.Channels, r, r]);
-        var labels = torch.tensor<long>(_labelStaging.AsSpan(0, local), [local]);
+        var images = TensorData.FromSpan<float>(_staging.AsSpan(0, floats), [local, _dataset.Channels, r, r]);
+        var labels = TensorData.FromSpan<long>(_labelStaging.AsSpan(0, local), [local]);
         return (images, labels);
     }
 

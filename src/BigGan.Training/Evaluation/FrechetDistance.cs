@@ -39,10 +39,10 @@ public static class FrechetDistance
         var sigma2 = torch.tensor(b.Covariance, [n, n]);
         // Σ₁^½ = Q diag(√λ) Qᵀ (eigenvectors in the columns of Q)
         var (values, vectors) = torch.linalg.eigh(sigma1);
-        var sqrt1 = vectors.mul(torch.tensor(SqrtClamped(values.data<double>(), n))).mm(vectors.t());
+        var sqrt1 = vectors.mul(torch.tensor(SqrtClamped(values.ToArray<double>(), n))).mm(vectors.t());
         var m = sqrt1.mm(sigma2).mm(sqrt1);
         m = (m + m.t()).mul_(0.5); // exactly symmetric despite rounding
-        var traceSqrt = SqrtClamped(torch.linalg.eigvalsh(m).data<double>(), n).Sum();
+        var traceSqrt = SqrtClamped(torch.linalg.eigvalsh(m).ToArray<double>(), n).Sum();
 
         parts = (meanTerm, trace, traceSqrt);
         // The distance is a squared Wasserstein-2 distance, so it is >= 0; only rounding can push it below.

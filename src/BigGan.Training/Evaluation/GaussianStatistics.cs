@@ -48,10 +48,10 @@ public sealed class GaussianStatistics
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var x = features.to(ScalarType.Float64);
-        var mean = x.mean(0);
+        var mean = x.mean([0]);
         var centred = x - mean;
         var cov = centred.t().mm(centred).div_(shape[0] - 1);
-        return new GaussianStatistics(mean.data<double>(), cov.data<double>(), shape[0]);
+        return new GaussianStatistics(mean.ToArray<double>(), cov.ToArray<double>(), shape[0]);
     }
 
     // ---- persistence ----
@@ -65,12 +65,12 @@ public sealed class GaussianStatistics
             ["format"] = FormatName,
             ["count"] = Count.ToString(CultureInfo.InvariantCulture),
         };
-        safetensors.save_file(new Dictionary<string, Tensor> { ["mu"] = mu, ["sigma"] = sigma }, path, meta);
+        Safetensors.Save(new Dictionary<string, Tensor> { ["mu"] = mu, ["sigma"] = sigma }, path, meta);
     }
 
     public static GaussianStatistics Load(string path)
     {
-        var (tensors, metadata) = safetensors.load_file(path);
+        var (tensors, metadata) = Safetensors.Load(path);
         try
         {
             if (!metadata.TryGetValue("format", out var format) || format != FormatName)
@@ -81,7 +81,7 @@ public sealed class GaussianStatistics
                 throw new InvalidDataException($"{path}: expected float64 mu [F] and sigma [F, F], got mu {mu} and sigma {sigma}");
             if (!metadata.TryGetValue("count", out var c) || !long.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
                 throw new InvalidDataException($"{path}: metadata 'count' is missing or not an integer");
-            return new GaussianStatistics(mu.data<double>(), sigma.data<double>(), count);
+            return new GaussianStatistics(mu.ToArray<double>(), sigma.ToArray<double>(), count);
         }
         finally
         {

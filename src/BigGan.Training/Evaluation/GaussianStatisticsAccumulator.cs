@@ -30,7 +30,7 @@ public sealed class GaussianStatisticsAccumulator : IDisposable
         var x = features.to(ScalarType.Float64);
         if (_shift is null)
         {
-            _shift = x.mean(0).DetachFromDisposeScope();
+            _shift = x.mean([0]).DetachFromDisposeScope();
             _sum = torch.zeros([shape[1]], ScalarType.Float64).DetachFromDisposeScope();
             _outer = torch.zeros([shape[1], shape[1]], ScalarType.Float64).DetachFromDisposeScope();
         }
@@ -51,7 +51,7 @@ public sealed class GaussianStatisticsAccumulator : IDisposable
         var cov = (_outer! - outerMean).div_(_count - 1);
         cov = (cov + cov.t()).mul_(0.5);
         var mean = meanShifted + _shift!;
-        return new GaussianStatistics(mean.data<double>(), cov.data<double>(), _count);
+        return new GaussianStatistics(mean.ToArray<double>(), cov.ToArray<double>(), _count);
     }
 
     public void Dispose()

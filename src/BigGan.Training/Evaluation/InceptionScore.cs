@@ -47,7 +47,7 @@ public static class InceptionScore
         if (shape.Length != 2 || shape[0] < 1 || shape[1] < 1)
             throw new ArgumentException($"probabilities must be [N, K] with N, K >= 1, got [{string.Join(", ", shape)}]", nameof(probabilities));
         using var p = probabilities.to(ScalarType.Float64);
-        return (p.data<double>(), (int)shape[0], (int)shape[1]);
+        return (p.ToArray<double>(), (int)shape[0], (int)shape[1]);
     }
 
     private static (double mean, double std) Score(double[] p, int n, int k, int splits)

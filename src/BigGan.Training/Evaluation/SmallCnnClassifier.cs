@@ -19,7 +19,7 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
 
     public ClassifierConfig Config { get; }
 
-    public SmallCnnClassifier(ClassifierConfig config, ulong seed = 0)
+    public SmallCnnClassifier(ClassifierConfig config, ulong seed = 0) : base(nameof(SmallCnnClassifier))
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
@@ -27,9 +27,9 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
         using var g = new Generator(seed);
         int w = config.Width;
         (int cin, int cout)[] convs = [(config.Channels, w), (w, w), (w, 2 * w), (2 * w, 2 * w), (2 * w, 4 * w)];
-        _convs = convs.Select((c, i) => register_module($"conv{i + 1}", new ConvBnRelu(c.cin, c.cout, g))).ToArray();
-        _feature = register_module("feature", new Linear(4 * w, config.FeatureDimension, g, gain: Math.Sqrt(2)));
-        _head = register_module("head", new Linear(config.FeatureDimension, config.NumClasses, g, gain: 1));
+        _convs = convs.Select((c, i) => this.RegisterModule($"conv{i + 1}", new ConvBnRelu(c.cin, c.cout, g))).ToArray();
+        _feature = this.RegisterModule("feature", new Linear(4 * w, config.FeatureDimension, g, gain: Math.Sqrt(2)));
+        _head = this.RegisterModule("head", new Linear(config.FeatureDimension, config.NumClasses, g, gain: 1));
     }
 
     public string Name => Config.Description;
@@ -54,7 +54,7 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
         for (int i = 0; i < _convs.Length; i++)
         {
             h = _convs[i].Forward(h, train);
-            if (i is 1 or 3) h = F.max_pool2d(h, 2);
+            if (i is 1 or 3) h = F.max_pool2d(h, [2, 2]);
         }
         h = h.mean([2, 3]);
         var features = _feature.Forward(h).relu();
@@ -84,7 +84,7 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
                 ["format"] = FormatName,
                 ["config"] = Config.ToJson(),
             };
-            safetensors.save_file(state, path, meta);
+            Safetensors.Save(state, path, meta);
         }
         finally
         {
@@ -97,14 +97,14 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
 
     public static SmallCnnClassifier Load(string path, out IReadOnlyDictionary<string, string> metadata)
     {
-        var (tensors, meta) = safetensors.load_file(path);
+        var (tensors, meta) = Safetensors.Load(path);
         try
         {
             if (!meta.TryGetValue("format", out var format) || format != FormatName)
                 throw new InvalidDataException($"{path} is not a BigGan.NET classifier (metadata format is '{format ?? "missing"}', expected '{FormatName}')");
             if (!meta.TryGetValue("config", out var json)) throw new InvalidDataException($"{path} lacks the classifier architecture (metadata 'config')");
             var model = new SmallCnnClassifier(ClassifierConfig.FromJson(json));
-            try { model.load_state_dict(tensors); }
+            try { model.load_state_dict(new Dictionary<string, Tensor>(tensors)); }
             catch (ArgumentException e)
             {
                 model.Dispose();
@@ -127,23 +127,23 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
         private readonly Parameter _weight, _gamma, _beta;
         private readonly Tensor _runningMean, _runningVar;
 
-        public ConvBnRelu(int cin, int cout, Generator g)
+        public ConvBnRelu(int cin, int cout, Generator g) : base(nameof(ConvBnRelu))
         {
             // He initialisation: the layer is followed by ReLU. No conv bias: BN's shift replaces it.
             using var w = torch.empty([cout, cin, 3, 3]);
             torch.nn.init.normal_(w, 0, Math.Sqrt(2.0 / (cin * 9)), g);
-            _weight = register_parameter("weight", new Parameter(w));
+            _weight = this.RegisterParameter("weight", new Parameter(w));
             using var one = torch.ones(cout);
             using var zero = torch.zeros(cout);
-            _gamma = register_parameter("bn_weight", new Parameter(one));
-            _beta = register_parameter("bn_bias", new Parameter(zero));
-            _runningMean = register_buffer("running_mean", torch.zeros(cout));
-            _runningVar = register_buffer("running_var", torch.ones(cout));
+            _gamma = this.RegisterParameter("bn_weight", new Parameter(one));
+            _beta = this.RegisterParameter("bn_bias", new Parameter(zero));
+            _runningMean = this.RegisterBuffer("running_mean", torch.zeros(cout));
+            _runningVar = this.RegisterBuffer("running_var", torch.ones(cout));
         }
 
         public Tensor Forward(Tensor x, bool train)
         {
-            using var c = F.conv2d(x, _weight, padding: 1);
+            using var c = F.conv2d(x, _weight, padding: [1, 1]);
             using var n = F.batch_norm(c, _runningMean, _runningVar, _gamma, _beta, training: train, momentum: 0.1, eps: 1e-5);
             return n.relu();
         }
@@ -153,13 +153,13 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
     {
         private readonly Parameter _weight, _bias;
 
-        public Linear(int fin, int fout, Generator g, double gain)
+        public Linear(int fin, int fout, Generator g, double gain) : base(nameof(Linear))
         {
             using var w = torch.empty([fout, fin]);
             torch.nn.init.normal_(w, 0, gain / Math.Sqrt(fin), g);
-            _weight = register_parameter("weight", new Parameter(w));
+            _weight = this.RegisterParameter("weight", new Parameter(w));
             using var b = torch.zeros(fout);
-            _bias = register_parameter("bias", new Parameter(b));
+            _bias = this.RegisterParameter("bias", new Parameter(b));
         }
 
         public Tensor Forward(Tensor x) => F.linear(x, _weight, _bias);

@@ -9,8 +9,8 @@ public sealed class BatchNorm2d : BatchNormBase, ILayer
 {
     public BatchNorm2d(long channels, double eps = 1e-5) : base(channels, eps)
     {
-        gain = register_parameter("gain", ModuleExtensions.NewParameter(ones(channels)));
-        bias = register_parameter("bias", ModuleExtensions.NewParameter(zeros(channels)));
+        gain = this.RegisterParameter("gain", ModuleExtensions.NewParameter(ones(channels)));
+        bias = this.RegisterParameter("bias", ModuleExtensions.NewParameter(zeros(channels)));
     }
 
     public Parameter gain { get; }

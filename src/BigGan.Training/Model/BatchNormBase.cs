@@ -10,13 +10,13 @@ namespace BigGan.Training.Model;
 /// </summary>
 public abstract class BatchNormBase : nn.Module, IBatchNorm
 {
-    protected BatchNormBase(long channels, double eps)
+    protected BatchNormBase(long channels, double eps) : base(nameof(BatchNormBase))
     {
         if (!(eps > 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "batch-norm eps must be positive");
         Channels = channels;
         Eps = eps;
-        stored_mean = register_buffer("stored_mean", zeros(channels));
-        stored_var = register_buffer("stored_var", ones(channels));
+        stored_mean = this.RegisterBuffer("stored_mean", zeros(channels));
+        stored_var = this.RegisterBuffer("stored_var", ones(channels));
     }
 
     public long Channels { get; }

@@ -27,8 +27,8 @@ public sealed class ConditionalBatchNorm : BatchNormBase
     {
         ConditionDim = conditionDim;
         IsLinear = linear;
-        _gain = (ILayer)register_module("gain", gain);
-        _bias = (ILayer)register_module("bias", bias);
+        _gain = (ILayer)this.RegisterModule("gain", gain);
+        _bias = (ILayer)this.RegisterModule("bias", bias);
     }
 
     /// <summary>Size of the conditioning vector (linear) or number of classes (tables).</summary>

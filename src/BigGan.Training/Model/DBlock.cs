@@ -16,17 +16,17 @@ namespace BigGan.Training.Model;
 public sealed class DBlock : nn.Module, ILayer
 {
     public DBlock(long inChannels, long outChannels, bool wide = true, bool preactivation = true, bool downsample = true,
-        SpectralNormOptions sn = default, Rng? rng = null)
+        SpectralNormOptions sn = default, Rng? rng = null) : base(nameof(DBlock))
     {
         InChannels = inChannels;
         OutChannels = outChannels;
         Preactivation = preactivation;
         Downsample = downsample;
         var hidden = wide ? outChannels : inChannels;
-        conv1 = register_module("conv1", new SNConv2d(inChannels, hidden, 3, 1, true, sn, rng));
-        conv2 = register_module("conv2", new SNConv2d(hidden, outChannels, 3, 1, true, sn, rng));
+        conv1 = this.RegisterModule("conv1", new SNConv2d(inChannels, hidden, 3, 1, true, sn, rng));
+        conv2 = this.RegisterModule("conv2", new SNConv2d(hidden, outChannels, 3, 1, true, sn, rng));
         if (inChannels != outChannels || downsample)
-            conv_sc = register_module("conv_sc", new SNConv2d(inChannels, outChannels, 1, 0, true, sn, rng));
+            conv_sc = this.RegisterModule("conv_sc", new SNConv2d(inChannels, outChannels, 1, 0, true, sn, rng));
     }
 
     public long InChannels { get; }
@@ -46,7 +46,7 @@ public sealed class DBlock : nn.Module, ILayer
         var h = Preactivation ? x.relu() : x;
         h = conv1.forward(h).relu_();
         h = Downsample ? conv2.ForwardPooled(h) : conv2.forward(h);
-        var shortcut = Downsample ? nn.functional.avg_pool2d(x, 2) : x;
+        var shortcut = Downsample ? nn.functional.avg_pool2d(x, [2, 2]) : x;
         if (conv_sc is not null) shortcut = conv_sc.forward(shortcut);
         return h.add_(shortcut).MoveToOuterDisposeScope();
     }

@@ -11,7 +11,7 @@ namespace BigGan.Training.Model;
 /// </summary>
 public sealed class DeepDBlock : nn.Module, ILayer
 {
-    public DeepDBlock(long inChannels, long outChannels, bool downsample, SpectralNormOptions sn = default, Rng? rng = null)
+    public DeepDBlock(long inChannels, long outChannels, bool downsample, SpectralNormOptions sn = default, Rng? rng = null) : base(nameof(DeepDBlock))
     {
         if (outChannels < inChannels)
             throw new ArgumentException($"a deep D block cannot narrow its shortcut: out {outChannels} < in {inChannels}", nameof(outChannels));
@@ -20,12 +20,12 @@ public sealed class DeepDBlock : nn.Module, ILayer
         InChannels = inChannels;
         OutChannels = outChannels;
         Downsample = downsample;
-        conv1 = register_module("conv1", new SNConv2d(inChannels, hidden, 1, 0, true, sn, rng));
-        conv2 = register_module("conv2", new SNConv2d(hidden, hidden, 3, 1, true, sn, rng));
-        conv3 = register_module("conv3", new SNConv2d(hidden, hidden, 3, 1, true, sn, rng));
-        conv4 = register_module("conv4", new SNConv2d(hidden, outChannels, 1, 0, true, sn, rng));
+        conv1 = this.RegisterModule("conv1", new SNConv2d(inChannels, hidden, 1, 0, true, sn, rng));
+        conv2 = this.RegisterModule("conv2", new SNConv2d(hidden, hidden, 3, 1, true, sn, rng));
+        conv3 = this.RegisterModule("conv3", new SNConv2d(hidden, hidden, 3, 1, true, sn, rng));
+        conv4 = this.RegisterModule("conv4", new SNConv2d(hidden, outChannels, 1, 0, true, sn, rng));
         if (outChannels > inChannels)
-            conv_sc = register_module("conv_sc", new SNConv2d(inChannels, outChannels - inChannels, 1, 0, true, sn, rng));
+            conv_sc = this.RegisterModule("conv_sc", new SNConv2d(inChannels, outChannels - inChannels, 1, 0, true, sn, rng));
     }
 
     public long InChannels { get; }
@@ -45,9 +45,9 @@ public sealed class DeepDBlock : nn.Module, ILayer
         var h = conv1.forward(x.relu()).relu_();
         h = conv2.forward(h).relu_();
         h = conv3.forward(h).relu_();
-        if (Downsample) h = nn.functional.avg_pool2d(h, 2);
+        if (Downsample) h = nn.functional.avg_pool2d(h, [2, 2]);
         h = conv4.forward(h);
-        var shortcut = Downsample ? nn.functional.avg_pool2d(x, 2) : x;
+        var shortcut = Downsample ? nn.functional.avg_pool2d(x, [2, 2]) : x;
         if (conv_sc is not null) shortcut = cat([shortcut, conv_sc.forward(shortcut)], 1);
         return h.add_(shortcut).MoveToOuterDisposeScope();
     }

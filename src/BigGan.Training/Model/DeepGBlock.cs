@@ -13,7 +13,7 @@ namespace BigGan.Training.Model;
 public sealed class DeepGBlock : nn.Module
 {
     public DeepGBlock(long inChannels, long outChannels, bool upsample, Func<long, ConditionalBatchNorm> batchNorm,
-        SpectralNormOptions sn = default, Rng? rng = null)
+        SpectralNormOptions sn = default, Rng? rng = null) : base(nameof(DeepGBlock))
     {
         if (outChannels > inChannels)
             throw new ArgumentException($"a deep G block cannot widen its shortcut: out {outChannels} > in {inChannels}", nameof(outChannels));
@@ -22,14 +22,14 @@ public sealed class DeepGBlock : nn.Module
         InChannels = inChannels;
         OutChannels = outChannels;
         Upsample = upsample;
-        conv1 = register_module("conv1", new SNConv2d(inChannels, hidden, 1, 0, true, sn, rng));
-        conv2 = register_module("conv2", new SNConv2d(hidden, hidden, 3, 1, true, sn, rng));
-        conv3 = register_module("conv3", new SNConv2d(hidden, hidden, 3, 1, true, sn, rng));
-        conv4 = register_module("conv4", new SNConv2d(hidden, outChannels, 1, 0, true, sn, rng));
-        bn1 = register_module("bn1", batchNorm(inChannels));
-        bn2 = register_module("bn2", batchNorm(hidden));
-        bn3 = register_module("bn3", batchNorm(hidden));
-        bn4 = register_module("bn4", batchNorm(hidden));
+        conv1 = this.RegisterModule("conv1", new SNConv2d(inChannels, hidden, 1, 0, true, sn, rng));
+        conv2 = this.RegisterModule("conv2", new SNConv2d(hidden, hidden, 3, 1, true, sn, rng));
+        conv3 = this.RegisterModule("conv3", new SNConv2d(hidden, hidden, 3, 1, true, sn, rng));
+        conv4 = this.RegisterModule("conv4", new SNConv2d(hidden, outChannels, 1, 0, true, sn, rng));
+        bn1 = this.RegisterModule("bn1", batchNorm(inChannels));
+        bn2 = this.RegisterModule("bn2", batchNorm(hidden));
+        bn3 = this.RegisterModule("bn3", batchNorm(hidden));
+        bn4 = this.RegisterModule("bn4", batchNorm(hidden));
     }
 
     public long InChannels { get; }
@@ -53,7 +53,7 @@ public sealed class DeepGBlock : nn.Module
         if (Upsample)
         {
             h = conv2.ForwardUpsampled(h);
-            shortcut = nn.functional.interpolate(shortcut, scale_factor: 2);
+            shortcut = nn.functional.interpolate(shortcut, scale_factor: [2.0, 2.0]);
         }
         else
         {

@@ -21,7 +21,7 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor>
     /// <param name="config">The model configuration (validated here).</param>
     /// <param name="rng">Random source for the SN u vectors and the weights; null means libtorch's default generator.</param>
     /// <param name="skipInit">Keep PyTorch's default layer init instead of <see cref="ModelConfig.DInit"/>.</param>
-    public Discriminator(ModelConfig config, Rng? rng = null, bool skipInit = false)
+    public Discriminator(ModelConfig config, Rng? rng = null, bool skipInit = false) : base(nameof(Discriminator))
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config.Validate();
@@ -30,8 +30,8 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor>
             ? ArchitectureTable.DeepDiscriminator(config.Resolution, config.DCh, config.DAttention)
             : ArchitectureTable.Discriminator(config.Resolution, config.DCh, config.Channels, config.DAttention);
 
-        if (config.Deep) input_conv = register_module("input_conv", new SNConv2d(config.Channels, specs[0].InChannels, 3, 1, true, sn, rng));
-        var blocks = register_module("blocks", new ModuleGroup());
+        if (config.Deep) input_conv = this.RegisterModule("input_conv", new SNConv2d(config.Channels, specs[0].InChannels, 3, 1, true, sn, rng));
+        var blocks = this.RegisterModule("blocks", new ModuleGroup());
         _blocks = config.Deep ? [] : new DBlock[specs.Count];
         _deepStages = config.Deep ? new DeepDBlock[specs.Count][] : [];
         _attention = new SelfAttention?[specs.Count];
@@ -55,8 +55,8 @@ public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor>
             if (specs[i].Attention) _attention[i] = group.Add(next.ToString(), new SelfAttention(specs[i].OutChannels, sn, rng));
         }
         var last = specs[^1].OutChannels;
-        linear = register_module("linear", new SNLinear(last, 1, true, sn, rng));
-        embed = register_module("embed", new SNEmbedding(config.NumClasses, last, sn, rng));
+        linear = this.RegisterModule("linear", new SNLinear(last, 1, true, sn, rng));
+        embed = this.RegisterModule("embed", new SNEmbedding(config.NumClasses, last, sn, rng));
 
         if (!skipInit) WeightInit.Apply(this, config.DInit, rng);
     }

@@ -11,13 +11,13 @@ namespace BigGan.Training.Model;
 /// </summary>
 public sealed class Embedding : nn.Module, ILayer, IWeightLayer
 {
-    public Embedding(long numEmbeddings, long embeddingDim, Rng? rng = null)
+    public Embedding(long numEmbeddings, long embeddingDim, Rng? rng = null) : base(nameof(Embedding))
     {
         if (numEmbeddings < 1 || embeddingDim < 1)
             throw new ArgumentOutOfRangeException(nameof(numEmbeddings), $"embedding needs positive sizes, got [{numEmbeddings}, {embeddingDim}]");
         NumEmbeddings = numEmbeddings;
         EmbeddingDim = embeddingDim;
-        using (var w = empty([numEmbeddings, embeddingDim])) weight = register_parameter("weight", new Parameter(w));
+        using (var w = empty([numEmbeddings, embeddingDim])) weight = this.RegisterParameter("weight", new Parameter(w));
         WeightInit.DefaultEmbedding(weight, rng);
     }
 
@@ -27,5 +27,5 @@ public sealed class Embedding : nn.Module, ILayer, IWeightLayer
 
     /// <summary>int64 indices [N] → rows [N, dim]; floating weights [N, numEmbeddings] → weights · table.</summary>
     public Tensor forward(Tensor input) =>
-        input.dtype.IsFloatingPoint() ? input.mm(weight) : nn.functional.embedding(input, weight);
+        input.dtype.IsFloatingPoint() ? input.mm(weight) : weight.index_select(0, input);
 }

@@ -13,15 +13,15 @@ namespace BigGan.Training.Model;
 /// </summary>
 public sealed class GBlock : nn.Module
 {
-    public GBlock(long inChannels, long outChannels, Func<long, ConditionalBatchNorm> batchNorm, SpectralNormOptions sn = default, Rng? rng = null)
+    public GBlock(long inChannels, long outChannels, Func<long, ConditionalBatchNorm> batchNorm, SpectralNormOptions sn = default, Rng? rng = null) : base(nameof(GBlock))
     {
         InChannels = inChannels;
         OutChannels = outChannels;
-        conv1 = register_module("conv1", new SNConv2d(inChannels, outChannels, 3, 1, true, sn, rng));
-        conv2 = register_module("conv2", new SNConv2d(outChannels, outChannels, 3, 1, true, sn, rng));
-        conv_sc = register_module("conv_sc", new SNConv2d(inChannels, outChannels, 1, 0, true, sn, rng));
-        bn1 = register_module("bn1", batchNorm(inChannels));
-        bn2 = register_module("bn2", batchNorm(outChannels));
+        conv1 = this.RegisterModule("conv1", new SNConv2d(inChannels, outChannels, 3, 1, true, sn, rng));
+        conv2 = this.RegisterModule("conv2", new SNConv2d(outChannels, outChannels, 3, 1, true, sn, rng));
+        conv_sc = this.RegisterModule("conv_sc", new SNConv2d(inChannels, outChannels, 1, 0, true, sn, rng));
+        bn1 = this.RegisterModule("bn1", batchNorm(inChannels));
+        bn2 = this.RegisterModule("bn2", batchNorm(outChannels));
     }
 
     public long InChannels { get; }
@@ -42,7 +42,7 @@ public sealed class GBlock : nn.Module
         h = conv1.ForwardUpsampled(h);
         h = bn2.forward(h, condition).relu_();
         h = conv2.forward(h);
-        var shortcut = nn.functional.interpolate(conv_sc.forward(x), scale_factor: 2);
+        var shortcut = nn.functional.interpolate(conv_sc.forward(x), scale_factor: [2.0, 2.0]);
         return h.add_(shortcut).MoveToOuterDisposeScope();
     }
 }

@@ -26,7 +26,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
     /// <param name="rng">Random source for the SN u vectors and the weights; null means libtorch's default generator.</param>
     /// <param name="skipInit">Keep PyTorch's default layer init instead of <see cref="ModelConfig.GInit"/> (an EMA copy or a
     /// model about to load a checkpoint, as the reference's skip_init).</param>
-    public Generator(ModelConfig config, Rng? rng = null, bool skipInit = false)
+    public Generator(ModelConfig config, Rng? rng = null, bool skipInit = false) : base(nameof(Generator))
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config.Validate();
@@ -43,14 +43,14 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
             : config.Deep ? config.ResolvedSharedDim + config.DimZ
             : config.ResolvedSharedDim + (config.Hierarchical ? ZChunkSize : 0);
 
-        if (config.SharedEmbedding) shared = register_module("shared", new Embedding(config.NumClasses, config.ResolvedSharedDim, rng));
-        linear = register_module("linear", new SNLinear(linearInput, _bottomChannels * ArchitectureTable.BottomWidth * ArchitectureTable.BottomWidth, true, sn, rng));
+        if (config.SharedEmbedding) shared = this.RegisterModule("shared", new Embedding(config.NumClasses, config.ResolvedSharedDim, rng));
+        linear = this.RegisterModule("linear", new SNLinear(linearInput, _bottomChannels * ArchitectureTable.BottomWidth * ArchitectureTable.BottomWidth, true, sn, rng));
 
         Func<long, ConditionalBatchNorm> bn = config.SharedEmbedding
             ? c => ConditionalBatchNorm.Linear(c, cbnInput, config.BnEps, sn, rng)
             : c => ConditionalBatchNorm.Tables(c, config.NumClasses, config.BnEps, rng);
 
-        var blocks = register_module("blocks", new ModuleGroup());
+        var blocks = this.RegisterModule("blocks", new ModuleGroup());
         _blocks = config.Deep ? [] : new GBlock[specs.Count];
         _deepStages = config.Deep ? new DeepGBlock[specs.Count][] : [];
         _attention = new SelfAttention?[specs.Count];
@@ -77,7 +77,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
             if (specs[i].Attention) _attention[i] = group.Add(next.ToString(), new SelfAttention(specs[i].OutChannels, sn, rng));
         }
 
-        var output = register_module("output_layer", new ModuleGroup());
+        var output = this.RegisterModule("output_layer", new ModuleGroup());
         var last = specs[^1].OutChannels;
         // The reference builds this BN without passing BN_eps, so it always uses 1e-5.
         output_bn = output.Add("0", new BatchNorm2d(last, 1e-5));

@@ -17,7 +17,7 @@ public interface IBatchNorm
 
     /// <summary>
     /// Cross-replica batch norm: when set, training-mode forwards normalise with the statistics of the global batch
-    /// (every rank of this process group together, <see cref="torch.distributed.sync_batch_norm"/>); null (the
+    /// (every rank of this process group together, <see cref="distributed.sync_batch_norm"/>); null (the
     /// default) normalises with the local batch. Eval mode never communicates.
     /// </summary>
     ProcessGroup? CrossReplicaGroup { get; set; }

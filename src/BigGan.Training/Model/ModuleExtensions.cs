@@ -26,7 +26,7 @@ public static class ModuleExtensions
             }
         if (tensors.Count == 0) return [];
         using var scope = NewDisposeScope();
-        var values = cat(tensors).to(ScalarType.Float64).data<double>();
+        var values = cat(tensors).to(ScalarType.Float64).ToArray<double>();
         return names.Select((n, i) => (n, values[i])).ToArray();
     }
 

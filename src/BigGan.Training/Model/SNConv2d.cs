@@ -17,7 +17,7 @@ public sealed class SNConv2d : SpectralNorm, ILayer
         Padding = padding;
         var fanIn = inChannels * kernelSize * kernelSize;
         WeightInit.DefaultLinear(weight, fanIn, rng);
-        if (bias) this.bias = register_parameter("bias", WeightInit.DefaultBias(outChannels, fanIn, rng));
+        if (bias) this.bias = this.RegisterParameter("bias", WeightInit.DefaultBias(outChannels, fanIn, rng));
     }
 
     public long InChannels { get; }
@@ -29,7 +29,7 @@ public sealed class SNConv2d : SpectralNorm, ILayer
     public Tensor forward(Tensor input)
     {
         using var w = NormalizedWeight();
-        return nn.functional.conv2d(input, w, bias, 1, Padding);
+        return nn.functional.conv2d(input, w, bias, padding: [Padding, Padding]);
     }
 
     /// <summary>forward(interpolate(input, scale_factor: 2)) for this 3×3, padding-1 conv, computed exactly as four
@@ -38,7 +38,7 @@ public sealed class SNConv2d : SpectralNorm, ILayer
     {
         CheckFusable();
         using var w = NormalizedWeight();
-        return nn.fused.upsample_conv3x3(input, w, bias);
+        return PhaseConvolution.UpsampleConv3x3(input, w, bias);
     }
 
     /// <summary>avg_pool2d(forward(input), 2) for this 3×3, padding-1 conv, computed exactly as one stride-2 4×4 conv.</summary>
@@ -46,7 +46,7 @@ public sealed class SNConv2d : SpectralNorm, ILayer
     {
         CheckFusable();
         using var w = NormalizedWeight();
-        return nn.fused.conv3x3_avgpool(input, w, bias);
+        return PhaseConvolution.Conv3x3AvgPool(input, w, bias);
     }
 
     private void CheckFusable()

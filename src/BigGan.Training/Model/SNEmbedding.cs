@@ -23,6 +23,6 @@ public sealed class SNEmbedding : SpectralNorm, ILayer
     public Tensor forward(Tensor input)
     {
         using var w = NormalizedWeight();
-        return nn.functional.embedding(input, w);
+        return w.index_select(0, input);
     }
 }

@@ -13,7 +13,7 @@ public sealed class SNLinear : SpectralNorm, ILayer
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         WeightInit.DefaultLinear(weight, inFeatures, rng);
-        if (bias) this.bias = register_parameter("bias", WeightInit.DefaultBias(outFeatures, inFeatures, rng));
+        if (bias) this.bias = this.RegisterParameter("bias", WeightInit.DefaultBias(outFeatures, inFeatures, rng));
     }
 
     public long InFeatures { get; }

@@ -11,15 +11,15 @@ namespace BigGan.Training.Model;
 /// </summary>
 public sealed class SelfAttention : nn.Module, ILayer
 {
-    public SelfAttention(long channels, SpectralNormOptions sn = default, Rng? rng = null)
+    public SelfAttention(long channels, SpectralNormOptions sn = default, Rng? rng = null) : base(nameof(SelfAttention))
     {
         if (channels < 8) throw new ArgumentOutOfRangeException(nameof(channels), channels, "self-attention needs at least 8 channels (it projects to channels / 8)");
         Channels = channels;
-        theta = register_module("theta", new SNConv2d(channels, channels / 8, 1, 0, bias: false, sn, rng));
-        phi = register_module("phi", new SNConv2d(channels, channels / 8, 1, 0, bias: false, sn, rng));
-        g = register_module("g", new SNConv2d(channels, channels / 2, 1, 0, bias: false, sn, rng));
-        o = register_module("o", new SNConv2d(channels / 2, channels, 1, 0, bias: false, sn, rng));
-        gamma = register_parameter("gamma", ModuleExtensions.NewParameter(zeros([])));
+        theta = this.RegisterModule("theta", new SNConv2d(channels, channels / 8, 1, 0, bias: false, sn, rng));
+        phi = this.RegisterModule("phi", new SNConv2d(channels, channels / 8, 1, 0, bias: false, sn, rng));
+        g = this.RegisterModule("g", new SNConv2d(channels, channels / 2, 1, 0, bias: false, sn, rng));
+        o = this.RegisterModule("o", new SNConv2d(channels / 2, channels, 1, 0, bias: false, sn, rng));
+        gamma = this.RegisterParameter("gamma", ModuleExtensions.NewParameter(zeros([])));
     }
 
     public long Channels { get; }
@@ -35,8 +35,8 @@ public sealed class SelfAttention : nn.Module, ILayer
         var s = x.shape;
         long n = s[0], h = s[2], w = s[3], c8 = Channels / 8, c2 = Channels / 2;
         var q = theta.forward(x).view(n, c8, h * w);
-        var k = nn.functional.max_pool2d(phi.forward(x), 2).view(n, c8, -1);
-        var v = nn.functional.max_pool2d(g.forward(x), 2).view(n, c2, -1);
+        var k = nn.functional.max_pool2d(phi.forward(x), [2, 2]).view(n, c8, -1);
+        var v = nn.functional.max_pool2d(g.forward(x), [2, 2]).view(n, c2, -1);
         var beta = nn.functional.softmax(q.transpose(1, 2).bmm(k), -1);          // [N, HW, HW/4]
         // g·βᵀ [N, C/2, HW]; computed as (β gᵀ)ᵀ when x is channels-last, so the result is already NHWC in memory.
         var attended = x.is_contiguous(MemoryFormat.ChannelsLast)

@@ -23,19 +23,19 @@ public abstract class SpectralNorm : nn.Module, IWeightLayer
     /// <param name="weightShape">Shape of the weight; dimension 0 is the output (row) dimension.</param>
     /// <param name="options">Singular values, power iterations and eps.</param>
     /// <param name="rng">Draws the u vectors; null means libtorch's default generator.</param>
-    protected SpectralNorm(long[] weightShape, SpectralNormOptions options, Rng? rng)
+    protected SpectralNorm(long[] weightShape, SpectralNormOptions options, Rng? rng) : base(nameof(SpectralNorm))
     {
         options.Check();
         Options = options;
         _rows = weightShape[0];
         _isMatrix = weightShape.Length == 2;
-        using (var w = empty(weightShape)) weight = register_parameter("weight", new Parameter(w));
+        using (var w = empty(weightShape)) weight = this.RegisterParameter("weight", new Parameter(w));
         _u = new Tensor[options.NumSvs];
         _sv = new Tensor[options.NumSvs];
         for (int i = 0; i < options.NumSvs; i++)
         {
-            _u[i] = register_buffer($"u{i}", randn([1, _rows], generator: rng));
-            _sv[i] = register_buffer($"sv{i}", ones(1));
+            _u[i] = this.RegisterBuffer($"u{i}", randn([1, _rows], generator: rng));
+            _sv[i] = this.RegisterBuffer($"sv{i}", ones(1));
         }
     }
 
@@ -54,7 +54,7 @@ public abstract class SpectralNorm : nn.Module, IWeightLayer
     {
         using var scope = NewDisposeScope();
         using var all = cat(_sv).to(ScalarType.Float64);
-        return all.data<double>();
+        return all.ToArray<double>();
     }
 
     /// <summary>W / σ₀, differentiable through W. Updates u and sv in training mode.</summary>

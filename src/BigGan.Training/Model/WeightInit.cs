@@ -21,9 +21,9 @@ public static class WeightInit
             var w = layer.weight;
             switch (init)
             {
-                case Init.Ortho: nn.init.orthogonal_(w, 1, rng); break;
+                case Init.Ortho: Orthogonal(w, rng); break;
                 case Init.N02: nn.init.normal_(w, 0, 0.02, rng); break;
-                case Init.Xavier: nn.init.xavier_uniform_(w, 1, rng); break;
+                case Init.Xavier: XavierUniform(w, rng); break;
                 default: throw new ArgumentOutOfRangeException(nameof(init), init, "unknown initialisation; expected Ortho, N02 or Xavier");
             }
         }
@@ -46,4 +46,29 @@ public static class WeightInit
 
     // PyTorch's Embedding default: N(0, 1).
     internal static void DefaultEmbedding(Tensor weight, Rng? rng) => nn.init.normal_(weight, 0, 1, rng);
+
+    // TorchSharp's init.orthogonal_ and xavier_uniform_ take no generator; seeded runs need one.
+
+    /// <summary>A (semi-)orthogonal matrix over the weight flattened to [size(0), rest] (Saxe et al. 2013): QR of a
+    /// Gaussian matrix with R's diagonal signs folded into Q, so the result is uniform over orthogonal matrices.</summary>
+    internal static void Orthogonal(Tensor weight, Rng? rng)
+    {
+        using var scope = NewDisposeScope();
+        long rows = weight.shape[0], cols = weight.numel() / rows;
+        var gaussian = empty([Math.Max(rows, cols), Math.Min(rows, cols)], dtype: ScalarType.Float64).normal_(0, 1, rng);
+        var (q, r) = linalg.qr(gaussian);
+        q = q.mul(r.diagonal().sign().unsqueeze(0));
+        if (rows < cols) q = q.t();
+        weight.copy_(q.reshape(weight.shape));
+    }
+
+    /// <summary>U(−a, a) with a = √(6 / (fan_in + fan_out)) (Glorot and Bengio 2010).</summary>
+    internal static void XavierUniform(Tensor weight, Rng? rng)
+    {
+        var s = weight.shape;
+        long receptive = 1;
+        for (int i = 2; i < s.Length; i++) receptive *= s[i];
+        var a = Math.Sqrt(6.0 / (s[1] * receptive + s[0] * receptive));
+        weight.uniform_(-a, a, rng);
+    }
 }

@@ -53,12 +53,19 @@ internal static class OnnxTensors
     {
         ArgumentNullException.ThrowIfNull(tensor);
         var type = OnnxDataTypes.FromScalarType(tensor.dtype);
-        return Make(name, type, tensor.shape, tensor.bytes()); // bytes() copies a contiguous CPU image of the data
+        return Make(name, type, tensor.shape, ContiguousBytes(tensor));
+    }
+
+    private static byte[] ContiguousBytes(Tensor tensor)
+    {
+        using var cpu = tensor.cpu();
+        using var dense = cpu.contiguous();
+        return dense.bytes.ToArray();
     }
 
     public static TensorProto FromData<T>(string? name, ReadOnlySpan<T> data, long[] dims) where T : unmanaged
     {
-        var type = OnnxDataTypes.FromScalarType(ScalarTypeInfo.Of<T>());
+        var type = OnnxDataTypes.FromScalarType(TensorData.ScalarTypeOf<T>());
         return Make(name, type, dims, MemoryMarshal.AsBytes(data).ToArray());
     }
 

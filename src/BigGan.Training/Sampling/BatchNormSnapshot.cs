@@ -30,7 +30,7 @@ public sealed class BatchNormSnapshot : IDisposable
     /// <summary>Writes the copied statistics back into the generator they came from.</summary>
     public void Restore()
     {
-        ObjectDisposedException.ThrowIf(_buffers.Count > 0 && _buffers[0].saved.IsDisposed, this);
+        ObjectDisposedException.ThrowIf(_buffers.Count > 0 && _buffers[0].saved.IsInvalid, this);
         using var _ = no_grad();
         foreach (var (live, saved) in _buffers) live.copy_(saved);
     }

@@ -67,7 +67,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var o = (options ?? new SamplerOptions()).Validate();
         var (file, runDir) = Resolve(path, o.Weights);
-        var metadata = safetensors.read_metadata(file);
+        var metadata = Safetensors.ReadMetadata(file);
         var (model, train) = ReadConfig(file, metadata, runDir);
         var g = new Model.Generator(model, skipInit: true);
         try
@@ -215,7 +215,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         ArgumentNullException.ThrowIfNull(classes);
         if (classes.dim() != 1 || classes.dtype != ScalarType.Int64 || classes.shape[0] != n)
             throw new ArgumentException($"classes must be int64 [{n}] (one id per row of z), got {classes.dtype} [{string.Join(", ", classes.shape)}]", nameof(classes));
-        CheckClassIds(classes.data<long>(), nameof(classes));
+        CheckClassIds(classes.ToArray<long>(), nameof(classes));
         return Run(n, (folded, start, len) =>
         {
             using var zs = z.narrow(0, start, len);
@@ -258,7 +258,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         ArgumentNullException.ThrowIfNull(classes);
         if (classes.dim() != 1 || classes.dtype != ScalarType.Int64)
             throw new ArgumentException($"classes must be int64 [N], got {classes.dtype} [{string.Join(", ", classes.shape)}]", nameof(classes));
-        CheckClassIds(classes.data<long>(), nameof(classes));
+        CheckClassIds(classes.ToArray<long>(), nameof(classes));
         lock (_gate)
         {
             ThrowIfDisposed();
@@ -351,7 +351,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         var ids = new long[n];
         for (int i = 0; i < n; i++) ids[i] = classes[i];
         using var scope = NewDisposeScope();
-        var z = tensor(latents, [n, DimZ]);
+        var z = TensorData.FromSpan(latents, [n, DimZ]);
         var y = tensor(ids);
         Generate(z, y).CopyTo(images);
     }
@@ -457,7 +457,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         if (s.Length != 2 || s[1] != NumClasses || (n >= 0 && s[0] != n) || !weights.dtype.IsFloatingPoint())
             throw new ArgumentException($"class weights must be float [{(n >= 0 ? n.ToString(CultureInfo.InvariantCulture) : "N")}, {NumClasses}] (one weight per class), got {weights.dtype} [{string.Join(", ", s)}]", nameof(weights));
         using var scope = NewDisposeScope();
-        var w = weights.to(ScalarType.Float64).data<double>();
+        var w = weights.to(ScalarType.Float64).ToArray<double>();
         for (long row = 0; row < s[0]; row++)
         {
             double sum = 0;

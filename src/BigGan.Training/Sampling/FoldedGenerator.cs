@@ -11,11 +11,9 @@ namespace BigGan.Training.Sampling;
 /// <list type="bullet">
 /// <item>spectral norm: W/σ computed once per fold (<see cref="EvalWeights.NormalizedWeight"/>) instead of per forward;</item>
 /// <item>batch norm: running statistics and the class gain/bias become one per-sample scale and shift
-/// ((1 + gain)/√(var + ε), bias − mean · scale), applied together with the ReLU in one pass
-/// (<see cref="torch.nn.inference.scale_shift_relu"/>);</item>
+/// ((1 + gain)/√(var + ε), bias − mean · scale), applied together with the ReLU;</item>
 /// <item>upsample + 3×3 conv: one 2×2 conv with four output phases (16 instead of 36 multiply-adds per output pixel),
-/// interleaved into a channels-last tensor in the same pass as the next batch norm and ReLU
-/// (<see cref="torch.nn.inference.phase_scale_shift_relu"/>);</item>
+/// interleaved into a channels-last tensor together with the next batch norm and ReLU;</item>
 /// <item>the shortcut's upsample is a broadcast add of the low-resolution 1×1 conv, never materialised;</item>
 /// <item>attention γ folded into its output conv; weights stored channels-last, as the activations.</item>
 /// </list>
@@ -82,7 +80,7 @@ internal sealed class FoldedGenerator : IDisposable
         using var scope = NewDisposeScope();
         var config = _g.Config;
         // the class vector every cBN sees (tables: the ids themselves, or class weights when embedded)
-        var y = _shared is not null && !embedded ? F.embedding(condition, _shared) : condition;
+        var y = _shared is not null && !embedded ? _shared.index_select(0, condition) : condition;
         Tensor h;
         Tensor[] conditions;
         if (config.Hierarchical)
@@ -104,20 +102,20 @@ internal sealed class FoldedGenerator : IDisposable
             if (_attention[i] is { } a) h = RunAttention(h, a);
         }
         var n = h.shape[0];
-        h = nn.inference.scale_shift_relu(h, _outScale.expand(n, _outScale.shape[1]).contiguous(), _outShift.expand(n, _outShift.shape[1]).contiguous());
-        h = F.conv2d(h, _outW, _outB, 1, 1).tanh_();
+        h = ScaleShiftRelu(h, _outScale.expand(n, _outScale.shape[1]), _outShift.expand(n, _outShift.shape[1]));
+        h = F.conv2d(h, _outW, _outB, padding: [1, 1]).tanh_();
         return h.contiguous().MoveToOuterDisposeScope();
     }
 
     private Tensor RunBlock(Tensor x, Tensor condition, Block b)
     {
         var (scale1, shift1) = ScaleShift(b.Bn1, condition);
-        var h = nn.inference.scale_shift_relu(x, scale1, shift1);
+        var h = ScaleShiftRelu(x, scale1, shift1);
         // conv3x3(upsample2x(h)) as one 2×2 conv producing the four output phases, interleaved together with bn2 + ReLU
-        var phases = F.conv2d(h, b.PhaseW, b.PhaseB, 1, 1);
+        var phases = F.conv2d(h, b.PhaseW, b.PhaseB, padding: [1, 1]);
         var (scale2, shift2) = ScaleShift(b.Bn2, condition);
-        h = nn.inference.phase_scale_shift_relu(phases, scale2, shift2);
-        h = F.conv2d(h, b.Conv2W, b.Conv2B, 1, 1);
+        h = PhaseScaleShiftRelu(phases, scale2, shift2);
+        h = F.conv2d(h, b.Conv2W, b.Conv2B, padding: [1, 1]);
         var shortcut = F.conv2d(x, b.ScW, b.ScB);
         AddUpsampled(h, shortcut);
         return h;
@@ -139,12 +137,39 @@ internal sealed class FoldedGenerator : IDisposable
         }
         else
         {
-            gain = F.embedding(condition, bn.Gain);
-            bias = F.embedding(condition, bn.Bias);
+            gain = bn.Gain.index_select(0, condition);
+            bias = bn.Bias.index_select(0, condition);
         }
         var scale = gain.add_(1).mul_(bn.InvStd);
         var shift = bias.sub_(scale.mul(bn.Mean));
         return (scale.contiguous(), shift.contiguous());
+    }
+
+    // relu(x · scale + shift) for x [N, C, H, W] and per-sample scale, shift [N, C]: batch norm with the class gains
+    // folded in; elementwise ops keep x's channels-last layout.
+    private static Tensor ScaleShiftRelu(Tensor x, Tensor scale, Tensor shift)
+    {
+        long n = x.shape[0], c = x.shape[1];
+        return x.mul(scale.view(n, c, 1, 1)).add_(shift.view(n, c, 1, 1)).relu_();
+    }
+
+    // y [N, 4C, H+1, W+1] holds the four output phases of conv3x3(upsample2x(x)) as one 2×2 conv with padding 1 computes
+    // them (phase (a, b) in channels (2a + b)·C onwards, its H×W window starting at (a, b)). Returns
+    // relu(phase · scale + shift) interleaved into a channels-last [N, C, 2H, 2W], phase (a, b) at pixels (2i + a, 2j + b).
+    private static Tensor PhaseScaleShiftRelu(Tensor y, Tensor scale, Tensor shift)
+    {
+        long n = y.shape[0], c = y.shape[1] / 4, h = y.shape[2] - 1, w = y.shape[3] - 1;
+        var nhwc = y.permute(0, 2, 3, 1);
+        var rows = new Tensor[2];
+        for (int a = 0; a < 2; a++)
+        {
+            var phases = new Tensor[2];
+            for (int b = 0; b < 2; b++)
+                phases[b] = nhwc.narrow(1, a, h).narrow(2, b, w).narrow(3, (2 * a + b) * c, c);
+            rows[a] = stack(phases, 3);  // [N, H, W, 2, C]
+        }
+        var interleaved = stack(rows, 2).view(n, 2 * h, 2 * w, c);  // [N, H, 2, W, 2, C]
+        return interleaved.mul_(scale.view(n, 1, 1, c)).add_(shift.view(n, 1, 1, c)).relu_().permute(0, 3, 1, 2);
     }
 
     // h [N, C, 2H, 2W] += nearest-upsampled shortcut [N, C, H, W], as a broadcast over the 2×2 copies.
@@ -157,7 +182,7 @@ internal sealed class FoldedGenerator : IDisposable
         else if (h.is_contiguous() && shortcut.is_contiguous())
             h.view(n, c, hh, 2, ww, 2).add_(shortcut.view(n, c, hh, 1, ww, 1));
         else
-            h.add_(F.interpolate(shortcut, scale_factor: 2));
+            h.add_(F.interpolate(shortcut, scale_factor: [2.0, 2.0]));
     }
 
     private static Tensor RunAttention(Tensor x, Attention a)
@@ -165,8 +190,8 @@ internal sealed class FoldedGenerator : IDisposable
         var s = x.shape;
         long n = s[0], h = s[2], w = s[3];
         var q = F.conv2d(x, a.Theta).view(n, a.C8, h * w);
-        var k = F.max_pool2d(F.conv2d(x, a.Phi), 2).view(n, a.C8, -1);
-        var v = F.max_pool2d(F.conv2d(x, a.G), 2).view(n, a.C2, -1);
+        var k = F.max_pool2d(F.conv2d(x, a.Phi), [2, 2]).view(n, a.C8, -1);
+        var v = F.max_pool2d(F.conv2d(x, a.G), [2, 2]).view(n, a.C2, -1);
         var beta = F.softmax(q.transpose(1, 2).bmm(k), -1);
         var attended = x.is_contiguous(MemoryFormat.ChannelsLast)
             ? beta.bmm(v.transpose(1, 2)).view(n, h, w, a.C2).permute(0, 3, 1, 2)

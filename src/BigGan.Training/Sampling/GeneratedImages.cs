@@ -10,7 +10,7 @@ public static class GeneratedImages
     public static Tensor ToUint8(Tensor images)
     {
         CheckImages(images);
-        return torchvision.utils.to_uint8(images, (-1, 1));
+        return Images.ToUint8(images, (-1, 1));
     }
 
     /// <summary>One CHW float array per image, in the requested range.</summary>
@@ -24,7 +24,7 @@ public static class GeneratedImages
             PixelRange.ZeroTo255 => images.add(1).mul_(127.5).clamp_(0, 255),
             _ => throw new ArgumentException($"unknown pixel range {(int)range}", nameof(range)),
         };
-        var all = t.to(ScalarType.Float32).data<float>();
+        var all = t.to(ScalarType.Float32).ToArray<float>();
         var n = (int)images.shape[0];
         var per = n == 0 ? 0 : all.Length / n;
         var result = new float[n][];
@@ -39,7 +39,7 @@ public static class GeneratedImages
         var bytes = ToUint8(images);
         var n = images.shape[0];
         var result = new byte[n][];
-        for (long i = 0; i < n; i++) result[i] = torchvision.io.encode_png(bytes[i]);
+        for (long i = 0; i < n; i++) result[i] = Images.EncodePng(bytes[i]);
         return result;
     }
 

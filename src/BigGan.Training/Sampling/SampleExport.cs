@@ -38,7 +38,7 @@ public static class SampleExport
                 ForEachBatch(sampler, rows, truncation, seed, (start, images) =>
                 {
                     using var bytes = GeneratedImages.ToUint8(images).contiguous();
-                    x.Write(bytes.bytes());
+                    x.Write(bytes.bytes);
                     progress?.Report(start + images.shape[0]);
                 });
             }

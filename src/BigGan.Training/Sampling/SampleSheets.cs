@@ -100,6 +100,6 @@ public static class SampleSheets
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        torchvision.utils.save_image(images, full, nrow: columns);
+        Images.SaveImage(images, full, nrow: columns);
     }
 }

@@ -100,7 +100,7 @@ public sealed class BigGanTrainer : IDisposable
         RunDir = runDir;
         if (IsMaster) Directory.CreateDirectory(runDir);
         if (t.Threads > 0) set_num_threads(t.Threads);
-        manual_seed(t.Seed);
+        manual_seed((long)t.Seed);
 
         using (var init = new Rng(t.Seed))
         {

@@ -151,7 +151,7 @@ public static class Checkpoint
         if (!Directory.Exists(checkpointDir)) throw new DirectoryNotFoundException($"checkpoint folder not found: {checkpointDir}");
         foreach (var f in new[] { GFile, DFile, StateFile })
             RequireFile(Path.Combine(checkpointDir, f));
-        var meta = safetensors.read_metadata(Path.Combine(checkpointDir, StateFile));
+        var meta = Safetensors.ReadMetadata(Path.Combine(checkpointDir, StateFile));
         var statePath = Path.Combine(checkpointDir, StateFile);
         if (!meta.TryGetValue(Keys.Format, out var format) || format != FormatVersion)
             throw new InvalidDataException($"{statePath} is not a BigGan.NET checkpoint of format {FormatVersion} (found '{format ?? "none"}')");
@@ -185,10 +185,10 @@ public static class Checkpoint
         if (state.GEma is not null) RequireFile(info.File(GEmaFile));
 
         using var scope = torch.NewDisposeScope();
-        var g = safetensors.load_file(info.File(GFile)).tensors;
-        var d = safetensors.load_file(info.File(DFile)).tensors;
-        var ema = state.GEma is null ? null : safetensors.load_file(info.File(GEmaFile)).tensors;
-        var rest = safetensors.load_file(info.File(StateFile)).tensors;
+        var g = Safetensors.Load(info.File(GFile)).tensors;
+        var d = Safetensors.Load(info.File(DFile)).tensors;
+        var ema = state.GEma is null ? null : Safetensors.Load(info.File(GEmaFile)).tensors;
+        var rest = Safetensors.Load(info.File(StateFile)).tensors;
 
         // check everything first
         CheckFits(info.File(GFile), "G", state.G, g);
@@ -212,15 +212,14 @@ public static class Checkpoint
         if (state.Data is not null) state.Data.LoadState(info.DataState!);
         foreach (var (name, t) in rngs)
         {
-            var bytes = t.data<byte>();
-            if (name == DefaultRngName) torch.set_rng_state(bytes);
-            else state.Rngs[name].set_state(bytes);
+            if (name == DefaultRngName) torch.set_rng_state(t);
+            else state.Rngs[name].set_state(t);
         }
-        state.G.load_state_dict(g);
-        state.D.load_state_dict(d);
-        if (ema is not null) state.GEma!.load_state_dict(ema);
-        state.GOptimizer.load_state_dict(gOpt);
-        state.DOptimizer.load_state_dict(dOpt);
+        state.G.load_state_dict(new Dictionary<string, Tensor>(g));
+        state.D.load_state_dict(new Dictionary<string, Tensor>(d));
+        if (ema is not null) state.GEma!.load_state_dict(new Dictionary<string, Tensor>(ema));
+        AdamState.Load(state.GOptimizer, gOpt);
+        AdamState.Load(state.DOptimizer, dOpt);
         state.Step = info.Step;
         return new LoadedCheckpoint(info, differences);
     }
@@ -238,9 +237,9 @@ public static class Checkpoint
         var path = Path.Combine(checkpointDir, fileName);
         RequireFile(path);
         using var scope = torch.NewDisposeScope();
-        var (tensors, meta) = safetensors.load_file(path);
+        var (tensors, meta) = Safetensors.Load(path);
         CheckFits(path, Path.GetFileNameWithoutExtension(fileName), module, tensors);
-        module.load_state_dict(tensors);
+        module.load_state_dict(new Dictionary<string, Tensor>(tensors));
         return meta;
     }
 
@@ -306,12 +305,11 @@ public static class Checkpoint
                 if (state.GEma is not null) WriteFile(Path.Combine(tmp, GEmaFile), state.GEma.state_dict(), common);
 
                 var rest = new OrderedDictionary<string, Tensor>();
-                foreach (var (k, t) in state.GOptimizer.state_dict()) rest.Add("G_optim." + k, t);
-                foreach (var (k, t) in state.DOptimizer.state_dict()) rest.Add("D_optim." + k, t);
+                foreach (var (k, t) in AdamState.Save(state.GOptimizer)) rest.Add("G_optim." + k, t);
+                foreach (var (k, t) in AdamState.Save(state.DOptimizer)) rest.Add("D_optim." + k, t);
                 foreach (var name in names)
                 {
-                    var bytes = name == DefaultRngName ? torch.get_rng_state() : state.Rngs[name].get_state();
-                    rest.Add("rng." + name, torch.tensor(bytes));
+                    rest.Add("rng." + name, name == DefaultRngName ? torch.get_rng_state() : state.Rngs[name].get_state());
                 }
                 var meta = new Dictionary<string, string>(common)
                 {
@@ -341,7 +339,7 @@ public static class Checkpoint
     private static void WriteFile(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string> metadata)
     {
         BeforeFileWrite?.Invoke(path);
-        safetensors.save_file(tensors, path, metadata);
+        Safetensors.Save(tensors, path, metadata);
     }
 
     // Renames the complete temporary folder to its final name. An existing checkpoint of the same name (the same step
@@ -458,7 +456,7 @@ public static class Checkpoint
     {
         var own = new OrderedDictionary<string, long[]>();
         foreach (var (n, p) in module.named_parameters()) own.Add(n, p.shape);
-        foreach (var (n, b) in module.named_buffers(persistentOnly: true)) own.Add(n, b.shape);
+        foreach (var (n, b) in module.named_buffers(include_nonpersistent: false)) own.Add(n, b.shape);
         var missing = own.Keys.Where(k => !saved.ContainsKey(k)).ToList();
         var unexpected = saved.Keys.Where(k => !own.ContainsKey(k)).ToList();
         var misshaped = own.Where(kv => saved.TryGetValue(kv.Key, out var t) && !t.shape.SequenceEqual(kv.Value))
@@ -474,7 +472,7 @@ public static class Checkpoint
 
     private static void CheckOptimizer(string path, string prefix, Adam optimizer, IReadOnlyDictionary<string, Tensor> saved)
     {
-        var ps = optimizer.parameters;
+        var ps = AdamState.Parameters(optimizer);
         var problems = new List<string>();
         foreach (var (key, t) in saved)
         {

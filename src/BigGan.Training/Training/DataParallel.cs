@@ -22,7 +22,7 @@ namespace BigGan.Training.Training;
 /// (<see cref="AverageGradients"/>); with identical replicas and identical averaged gradients every rank takes the
 /// same Adam step, so weights, EMA and spectral-norm vectors stay identical without further traffic.</item>
 /// <item>Batch norm: with cross-replica BN, G's conditional BNs and output BN normalise with global batch statistics
-/// (<see cref="torch.distributed.sync_batch_norm"/>); without it each rank normalises with its local statistics,
+/// (<see cref="distributed.sync_batch_norm"/>); without it each rank normalises with its local statistics,
 /// which is not the same computation as one process with the whole batch, and the running statistics (read only in
 /// eval mode) drift apart between ranks: they are averaged over the ranks before every save.</item>
 /// <item>Output: only rank 0 writes (checkpoints, logs, sample sheets); the others wait at a barrier.</item>
@@ -183,7 +183,7 @@ public sealed class DataParallel
     {
         using var t = tensor(new[] { local.GLoss, local.DLossReal, local.DLossFake });
         Communicate(() => Group.allreduce(t, ReduceOp.AVG));
-        var v = t.data<double>();
+        var v = t.ToArray<double>();
         return new StepLosses(v[0], v[1], v[2]);
     }
 
@@ -213,21 +213,21 @@ public sealed class DataParallel
             ("G", Hash(state.G.state_dict())),
             ("D", Hash(state.D.state_dict())),
             ("G_ema", state.GEma is null ? 0 : Hash(state.GEma.state_dict())),
-            ("G optimizer", Hash(state.GOptimizer.state_dict())),
-            ("D optimizer", Hash(state.DOptimizer.state_dict())),
-            ("random generators", Hash(state.Rngs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value.get_state()))),
+            ("G optimizer", Hash(AdamState.Save(state.GOptimizer))),
+            ("D optimizer", Hash(AdamState.Save(state.DOptimizer))),
+            ("random generators", Hash(state.Rngs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => Bytes(kv.Value.get_state())))),
             ("data position", Hash([Encoding.UTF8.GetBytes(state.Data?.SaveState() ?? "")])),
             ("step", state.Step),
         };
         int n = items.Count, world = WorldSize;
         var reference = tensor(items.Select(i => i.hash).ToArray());
         Communicate(() => Group.broadcast(reference, 0));
-        var theirs = reference.data<long>();
+        var theirs = reference.ToArray<long>();
         var differs = new long[n * world];
         for (int i = 0; i < n; i++) differs[i * world + Rank] = theirs[i] != items[i].hash ? 1 : 0;
         var verdict = tensor(differs);
         Communicate(() => Group.allreduce(verdict, ReduceOp.SUM));
-        var all = verdict.data<long>();
+        var all = verdict.ToArray<long>();
         var problems = new List<string>();
         for (int i = 0; i < n; i++)
         {
@@ -249,7 +249,7 @@ public sealed class DataParallel
 
     // ---- hashing (exact bytes: any difference, even in the last bit, counts) ----
 
-    private static long Hash(OrderedDictionary<string, Tensor> tensors)
+    private static long Hash(IEnumerable<KeyValuePair<string, Tensor>> tensors)
     {
         var h = new Fnv();
         foreach (var (name, t) in tensors)
@@ -270,14 +270,7 @@ public sealed class DataParallel
     private static byte[] Bytes(Tensor t)
     {
         using var scope = NewDisposeScope();
-        var c = t.detach().contiguous();
-        return c.dtype switch
-        {
-            ScalarType.Float32 => MemoryMarshal.AsBytes(c.data<float>().AsSpan()).ToArray(),
-            ScalarType.Float64 => MemoryMarshal.AsBytes(c.data<double>().AsSpan()).ToArray(),
-            ScalarType.Int64 => MemoryMarshal.AsBytes(c.data<long>().AsSpan()).ToArray(),
-            _ => MemoryMarshal.AsBytes(c.to(ScalarType.Float64).data<double>().AsSpan()).ToArray(),
-        };
+        return t.detach().cpu().contiguous().bytes.ToArray();
     }
 
     /// <summary>FNV-1a over 64-bit words (bytes for the tail): fast enough for checkpoint-sized data.</summary>

@@ -65,7 +65,7 @@ public sealed class Ema
     {
         var d = new OrderedDictionary<string, Tensor>();
         foreach (var (n, p) in m.named_parameters()) d.Add(n, p);
-        foreach (var (n, b) in m.named_buffers(persistentOnly: true)) d.Add(n, b);
+        foreach (var (n, b) in m.named_buffers(include_nonpersistent: false)) d.Add(n, b);
         return d;
     }
 

@@ -43,7 +43,7 @@ public static class RequiresGrad
             if (_done) return;
             _done = true;
             foreach (var (p, flag) in saved)
-                if (!p.IsDisposed) p.requires_grad = flag;
+                if (!p.IsInvalid) p.requires_grad = flag;
         }
     }
 }

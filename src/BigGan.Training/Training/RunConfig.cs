@@ -42,5 +42,5 @@ public sealed record RunConfig(ModelConfig Model, TrainConfig Train)
         return FromJson(File.ReadAllText(path), path);
     }
 
-    public void Save(string path) => BigGan.Torch.AtomicFile.WriteAllText(path, ToJson());
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
 }

@@ -241,5 +241,5 @@ public sealed record TrainConfig
     }
 
     /// <summary>Writes the configuration atomically.</summary>
-    public void Save(string path) => BigGan.Torch.AtomicFile.WriteAllText(path, ToJson());
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJson());
 }

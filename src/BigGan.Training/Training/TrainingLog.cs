@@ -90,7 +90,7 @@ public sealed class TrainingLog : IDisposable
                 // a line torn by a crash: not a complete record, drop it
             }
         }
-        BigGan.Torch.AtomicFile.WriteAllText(path, kept.ToString());
+        AtomicFile.WriteAllText(path, kept.ToString());
     }
 
     /// <summary>Reads the log back: one parsed document per line (the caller disposes them).</summary>
