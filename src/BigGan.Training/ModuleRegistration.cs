@@ -2,13 +2,14 @@ namespace BigGan.Training;
 
 /// <summary>
 /// TorchSharp's register_* return nothing; these return what they register, so a layer's constructor reads
-/// <c>weight = this.RegisterParameter("weight", ...)</c> as in PyTorch. Buffers leave the current dispose scope: the
-/// module owns them from then on.
+/// <c>weight = this.RegisterParameter("weight", ...)</c> as in PyTorch. Parameters and buffers leave the current dispose
+/// scope (a Parameter made from a scoped tensor takes its place in the scope): the module owns them from then on.
 /// </summary>
 public static class ModuleRegistration
 {
     public static Parameter RegisterParameter(this nn.Module module, string name, Parameter parameter)
     {
+        parameter.DetachFromDisposeScope();
         module.register_parameter(name, parameter);
         return parameter;
     }

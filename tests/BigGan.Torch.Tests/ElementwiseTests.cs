@@ -287,11 +287,11 @@ public sealed class ElementwiseTests
         Close([1.13969016, -0.204787254, 1.63684678, 1.62756109], u, 1e-6);
 
         var big = empty([20000], float64).normal_(3, 0.5, g);
-        Assert.AreEqual(3, big.mean().item<double>(), 0.02);
-        Assert.AreEqual(0.5, big.std().item<double>(), 0.02);
+        Assert.AreEqual(3, big.mean().ToDouble(), 0.02);
+        Assert.AreEqual(0.5, big.std().ToDouble(), 0.02);
         var uni = empty([20000], float64).uniform_(-2, 1, g);
-        Assert.IsTrue(uni.min().item<double>() >= -2 && uni.max().item<double>() < 1);
-        Assert.AreEqual(-0.5, uni.mean().item<double>(), 0.03);
+        Assert.IsTrue(uni.min().ToDouble() >= -2 && uni.max().ToDouble() < 1);
+        Assert.AreEqual(-0.5, uni.mean().ToDouble(), 0.03);
         Assert.ThrowsExactly<ArgumentException>(() => uni.normal_(0, -1));
         Assert.ThrowsExactly<ArgumentException>(() => uni.uniform_(1, 0));
     }

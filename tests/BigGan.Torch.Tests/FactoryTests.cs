@@ -49,12 +49,12 @@ public sealed class FactoryTests
         using var scope = NewDisposeScope();
         using var g = new Generator(3);
         var r = rand([1000], float64, generator: g);
-        Assert.IsTrue(r.min().item<double>() >= 0 && r.max().item<double>() < 1);
-        Assert.AreEqual(0.5, r.mean().item<double>(), 0.05);
+        Assert.IsTrue(r.min().ToDouble() >= 0 && r.max().ToDouble() < 1);
+        Assert.AreEqual(0.5, r.mean().ToDouble(), 0.05);
         var n = randn([4000], generator: g);
         Assert.AreEqual(float32, n.dtype);
-        Assert.AreEqual(0, n.mean().item<double>(), 0.06);
-        Assert.AreEqual(1, n.std().item<double>(), 0.06);
+        Assert.AreEqual(0, n.mean().ToDouble(), 0.06);
+        Assert.AreEqual(1, n.std().ToDouble(), 0.06);
         var i = randint(-3, 4, [2000], generator: g);
         Assert.AreEqual(int64, i.dtype);
         Assert.AreEqual(-3, i.min().item<long>());
@@ -95,7 +95,7 @@ public sealed class FactoryTests
         Assert.AreEqual(@bool, tensor(new[] { true }).dtype);
         Assert.AreEqual(int64, tensor(5L).dtype);
         Shape([], tensor(2.5));
-        Assert.AreEqual(2.5, tensor(2.5).item<double>());
+        Assert.AreEqual(2.5, tensor(2.5).ToDouble());
         var m = from_array<int>(new int[,] { { 1, 2, 3 }, { 4, 5, 6 } });
         Shape([2, 3], m);
         Equal(new[] { 1, 2, 3, 4, 5, 6 }, m);
@@ -144,12 +144,12 @@ public sealed class FactoryTests
     {
         using var scope = NewDisposeScope();
         Assert.AreEqual(2.5f, tensor(2.5f).item<float>());
-        Assert.AreEqual(2.5, tensor(2.5f).item<double>());
+        Assert.AreEqual(2.5, tensor(2.5f).ToDouble());
         Assert.AreEqual(7L, tensor(7L).item<long>());
         Assert.AreEqual(7, tensor(7L).item<int>());
         Assert.AreEqual((byte)200, tensor(new byte[] { 200 }, []).item<byte>());
         Assert.IsTrue(tensor(new[] { true }, []).item<bool>());
-        Assert.AreEqual(3.0, tensor(new[] { 3.0 }, [1, 1]).item<double>(), "one element of any rank");
+        Assert.AreEqual(3.0, tensor(new[] { 3.0 }, [1, 1]).ToDouble(), "one element of any rank");
         Assert.ThrowsExactly<TorchException>(() => zeros(2).item<float>());
     }
 
@@ -172,16 +172,16 @@ public sealed class FactoryTests
 
         var same = x.to(float64);
         same.fill_(1);
-        Assert.AreEqual(1, x[0].item<double>(), "to() the same dtype without copy returns an alias");
+        Assert.AreEqual(1, x[0].ToDouble(), "to() the same dtype without copy returns an alias");
         var copied = x.to(float64, copy: true);
         copied.fill_(2);
-        Assert.AreEqual(1, x[0].item<double>(), "copy: true makes a new tensor");
+        Assert.AreEqual(1, x[0].ToDouble(), "copy: true makes a new tensor");
         var cl = x.clone();
         cl.fill_(3);
-        Assert.AreEqual(1, x[0].item<double>(), "clone is a copy");
+        Assert.AreEqual(1, x[0].ToDouble(), "clone is a copy");
         var al = x.alias();
         al.fill_(4);
-        Assert.AreEqual(4, x[0].item<double>(), "alias shares storage");
+        Assert.AreEqual(4, x[0].ToDouble(), "alias shares storage");
         Assert.AreEqual(Device.CPU, x.cpu().device);
     }
 

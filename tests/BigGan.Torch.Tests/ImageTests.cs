@@ -95,7 +95,7 @@ public sealed class ImageTests
         Assert.AreEqual(50, means[2], 3, "B");
         var gray = io.decode_image(Convert.FromBase64String(JpegGray));
         Shape([1, 8, 8], gray);
-        Assert.AreEqual(77, gray.to(float64).mean().item<double>(), 1);
+        Assert.AreEqual(77, gray.to(float64).mean().ToDouble(), 1);
     }
 
     [TestMethod]

@@ -17,8 +17,8 @@ public sealed class LinalgTests
         var values = l.data<double>();
         for (int i = 1; i < n; i++) Assert.IsTrue(values[i - 1] <= values[i], "ascending");
         var recon = q.mul(l).mm(q.t());
-        Assert.IsTrue((recon - a).abs().max().item<double>() < 1e-12 * Math.Max(1, a.abs().max().item<double>() * n));
-        Assert.IsTrue((q.t().mm(q) - eye(n, dtype: float64)).abs().max().item<double>() < 1e-12 * n);
+        Assert.IsTrue((recon - a).abs().max().ToDouble() < 1e-12 * Math.Max(1, a.abs().max().ToDouble() * n));
+        Assert.IsTrue((q.t().mm(q) - eye(n, dtype: float64)).abs().max().ToDouble() < 1e-12 * n);
         var onlyValues = linalg.eigvalsh(a).data<double>();
         for (int i = 0; i < n; i++) Assert.AreEqual(values[i], onlyValues[i], 1e-12 * Math.Max(1, Math.Abs(values[i])));
     }

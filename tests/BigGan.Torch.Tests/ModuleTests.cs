@@ -244,14 +244,14 @@ public sealed class ModuleTests
         Assert.IsTrue(a.abs().max().item<float>() <= bound + 1e-6);
         Assert.IsTrue(a.abs().max().item<float>() > 0.95 * bound);
         nn.init.normal_(a, 1, 0.1, g);
-        Assert.AreEqual(1, a.mean().item<double>(), 0.01);
-        Assert.AreEqual(0.1, a.std().item<double>(), 0.01);
+        Assert.AreEqual(1, a.mean().ToDouble(), 0.01);
+        Assert.AreEqual(0.1, a.std().ToDouble(), 0.01);
         nn.init.uniform_(a, 2, 3, g);
         Assert.IsTrue(a.min().item<float>() >= 2 && a.max().item<float>() <= 3);
         nn.init.zeros_(a);
-        Assert.AreEqual(0, a.abs().sum().item<double>());
+        Assert.AreEqual(0, a.abs().sum().ToDouble());
         nn.init.ones_(a);
-        Assert.AreEqual(60000, a.sum().item<double>());
+        Assert.AreEqual(60000, a.sum().ToDouble());
         Assert.AreEqual((36L, 72L), nn.init.calculate_fan_in_and_fan_out(empty([8, 4, 3, 3])));
         Assert.AreEqual((3L, 5L), nn.init.calculate_fan_in_and_fan_out(empty([5, 3])));
         Assert.ThrowsExactly<ArgumentException>(() => nn.init.calculate_fan_in_and_fan_out(empty([5])));

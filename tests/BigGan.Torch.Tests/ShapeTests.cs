@@ -16,7 +16,7 @@ public sealed class ShapeTests
         Equal(Enumerable.Range(0, 24).Select(i => (double)i).ToArray(), r);
         var v = x.view(6, 4);
         v.select(0, 0).fill_(-1);
-        Assert.AreEqual(-1, x[0][0][3].item<double>(), "a view shares storage");
+        Assert.AreEqual(-1, x[0][0][3].ToDouble(), "a view shares storage");
         Shape([2, 3, 4], v.view_as(x));
         Shape([24], x.flatten());
         Shape([2, 12], x.flatten(1));
@@ -69,10 +69,10 @@ public sealed class ShapeTests
         for (int i = 0; i < 2; i++)
             for (int j = 0; j < 3; j++)
                 for (int k = 0; k < 4; k++)
-                    Assert.AreEqual(i * 12 + j * 4 + k, p[k][i][j].item<double>());
+                    Assert.AreEqual(i * 12 + j * 4 + k, p[k][i][j].ToDouble());
         var t = x.transpose(0, 2);
         Shape([4, 3, 2], t);
-        Assert.AreEqual(1 * 12 + 2 * 4 + 3, t[3][2][1].item<double>());
+        Assert.AreEqual(1 * 12 + 2 * 4 + 3, t[3][2][1].ToDouble());
         Shape([4, 3, 2], x.transpose(-1, 0));
         Close([0, 3, 1, 4, 2, 5], [3, 2], Seq(float64, 2, 3).t());
         Close([2, 1, 0, 5, 4, 3], [2, 3], Seq(float64, 2, 3).flip(1));
@@ -116,7 +116,7 @@ public sealed class ShapeTests
         Shape([4, 2], bySizes[1]);
         Assert.ThrowsExactly<TorchException>(() => x.split([1, 1]));
         bySizes[0].fill_(-7);
-        Assert.AreEqual(-7, x[0][1].item<double>(), "split pieces are views");
+        Assert.AreEqual(-7, x[0][1].ToDouble(), "split pieces are views");
     }
 
     [TestMethod]

@@ -1,4 +1,4 @@
-// Compiled into BigGan.Torch.Tests and BigGan.Training.Tests (linked from both projects).
+// Compiled into BigGan.Training.Tests (linked from both projects).
 using System.Diagnostics;
 using System.Text;
 
@@ -60,7 +60,7 @@ internal class DotnetChildProcess : IDisposable
     };
 
     /// <summary>A TCP port on 127.0.0.1 that nothing listens on right now.</summary>
-    public static int FreePort() => BigGan.Torch.LocalLaunch.FreeLoopbackPort();
+    public static int FreePort() => BigGan.Training.Distributed.LocalLaunch.FreeLoopbackPort();
 
     /// <summary>Waits for the exit (and for the output readers to drain); false when the limit passes first.</summary>
     public bool TryWaitForExit(TimeSpan limit)

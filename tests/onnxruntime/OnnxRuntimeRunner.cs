@@ -2,7 +2,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
-using BigGan.Torch;
+using TorchSharp;
 
 namespace BigGan.OnnxRuntime;
 
@@ -11,8 +11,8 @@ internal sealed record OrtInput(string Name, long[] Dims, float[]? Floats = null
 {
     public static OrtInput From(string name, Tensor t) => t.dtype switch
     {
-        ScalarType.Float32 => new(name, t.shape, Floats: t.data<float>()),
-        ScalarType.Int64 => new(name, t.shape, Int64s: t.data<long>()),
+        ScalarType.Float32 => new(name, t.shape, Floats: t.ToArray<float>()),
+        ScalarType.Int64 => new(name, t.shape, Int64s: t.ToArray<long>()),
         _ => throw new ArgumentException($"OrtInput '{name}': only float32 and int64 tensors are supported, got {t.dtype}"),
     };
 }

@@ -14,8 +14,8 @@ internal static class CommandRunner
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
                                       or InvalidOperationException or TrainingDivergedException or IOException or UnauthorizedAccessException
-                                      or FormatException or DllNotFoundException or BigGan.Torch.TorchException
-                                      or BigGan.Torch.DistributedException)
+                                      or FormatException or DllNotFoundException or System.Runtime.InteropServices.ExternalException
+                                      or BigGan.Training.Distributed.DistributedException)
         {
             Consoles.Error.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
-using BigGan.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using BigGan.Training.Distributed;
+using BigGan.Training.IO;
 using BigGan.Training.Data;
 using BigGan.Training.Evaluation;
 using BigGan.Training.Sampling;
@@ -56,7 +59,7 @@ internal static class EvaluateCommand
             {
                 ["fid"] = FrechetDistance.Compute(realFeatures, fakeFeatures),
                 ["is"] = InceptionScore.FromProbabilities(fakeProbabilities).mean,
-                ["class_agreement"] = fakeProbabilities.argmax(1).eq(generated.Labels).to(ScalarType.Float64).mean().item<double>(),
+                ["class_agreement"] = fakeProbabilities.argmax(1).eq(generated.Labels).to(ScalarType.Float64).mean().ToDouble(),
                 ["classifier_real_accuracy"] = ClassifierTrainer.Accuracy(network, real, realLabels),
             };
             if (result.GetValue(cas))

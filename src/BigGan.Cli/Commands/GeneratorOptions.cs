@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using BigGan.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using BigGan.Training.Distributed;
+using BigGan.Training.IO;
 using BigGan.Training.Sampling;
 
 namespace BigGan.Cli.Commands;

@@ -3,7 +3,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
-using BigGan.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using BigGan.Training.Distributed;
+using BigGan.Training.IO;
 
 namespace BigGan.Cli.Commands;
 

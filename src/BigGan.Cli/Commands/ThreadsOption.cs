@@ -1,5 +1,8 @@
 using System.CommandLine;
-using BigGan.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using BigGan.Training.Distributed;
+using BigGan.Training.IO;
 
 namespace BigGan.Cli.Commands;
 

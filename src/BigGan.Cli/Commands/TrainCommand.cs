@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using BigGan.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using BigGan.Training.Distributed;
+using BigGan.Training.IO;
 using BigGan.Training.Model;
 using BigGan.Training.Training;
 using Spectre.Console;
@@ -28,7 +31,7 @@ internal static class TrainCommand
         var distTimeout = new Option<double>("--dist-timeout")
         {
             Description = "data-parallel runs: seconds a rendezvous or collective may wait for the other processes before failing",
-            DefaultValueFactory = _ => torch.distributed.default_pg_timeout.TotalSeconds,
+            DefaultValueFactory = _ => distributed.default_pg_timeout.TotalSeconds,
         };
         var command = new Command("train", "train a class-conditional BigGAN") { output, resume, configFile, nproc, distTimeout };
         var options = new ConfigOptions(command);
@@ -63,7 +66,7 @@ internal static class TrainCommand
             }
 
             LocalLauncher.WatchLauncher();
-            ProcessGroup? group = job is null ? null : torch.distributed.init_process_group("gloo", job, TimeSpan.FromSeconds(timeout));
+            ProcessGroup? group = job is null ? null : distributed.init_process_group("gloo", job, TimeSpan.FromSeconds(timeout));
             try
             {
                 bool master = group is null || group.rank() == 0;
@@ -77,7 +80,7 @@ internal static class TrainCommand
             }
             finally
             {
-                if (group is not null) torch.distributed.destroy_process_group(group);
+                if (group is not null) distributed.destroy_process_group(group);
             }
         }));
         return command;

@@ -1,6 +1,9 @@
 using BigGan.Training.Sampling;
 using BigGan.Training.Evaluation;
-using BigGan.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+using BigGan.Training.Distributed;
+using BigGan.Training.IO;
 using BigGan.Training.Data;
 using BigGan.Training.Training;
 using Spectre.Console;

@@ -33,11 +33,11 @@ public static partial class torch
                 {
                     using var inner = NewDisposeScope();
                     var cell = flat.narrow(0, i, 1);
-                    var orig = cell.item<double>();
+                    var orig = cell.ToDouble();
                     cell.fill_(orig + eps);
-                    var plus = f(inputs).mul(weight).sum().item<double>();
+                    var plus = f(inputs).mul(weight).sum().ToDouble();
                     cell.fill_(orig - eps);
-                    var minus = f(inputs).mul(weight).sum().item<double>();
+                    var minus = f(inputs).mul(weight).sum().ToDouble();
                     cell.fill_(orig);
                     var numeric = (plus - minus) / (2 * eps);
                     var err = Math.Abs(numeric - an[i]);

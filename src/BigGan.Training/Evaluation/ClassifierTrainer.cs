@@ -136,7 +136,7 @@ public static class ClassifierTrainer
             throw new ArgumentException($"labels must be int64 [N] with N = {images.size(0)} images, got {labels}");
         using var scope = torch.NewDisposeScope();
         var (_, probabilities) = network.ExtractAll(images, batchSize);
-        return probabilities.argmax(1).eq(labels).to(ScalarType.Float64).mean().item<double>();
+        return probabilities.argmax(1).eq(labels).to(ScalarType.Float64).mean().ToDouble();
     }
 
     private static (double loss, long correct) Step(SmallCnnClassifier model, Adam optimizer, Tensor x, Tensor y)
@@ -148,7 +148,7 @@ public static class ClassifierTrainer
         optimizer.step();
         using var _ = torch.no_grad();
         var correct = logits.argmax(1).eq(y).sum().item<long>();
-        return (loss.item<double>(), correct);
+        return (loss.ToDouble(), correct);
     }
 
     private static Tensor RandomFlip(Tensor x, Generator rng)

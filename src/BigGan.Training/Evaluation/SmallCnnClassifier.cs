@@ -1,5 +1,6 @@
 using TorchSharp;
 using F = TorchSharp.torch.nn.functional;
+using TorchSharp.Utils;
 
 namespace BigGan.Training.Evaluation;
 
@@ -11,6 +12,9 @@ namespace BigGan.Training.Evaluation;
 /// </summary>
 public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatureNetwork
 {
+    // Components are registered explicitly under the reference's names (see ExplicitModule).
+    protected override void RegisterComponents() { }
+
     public const string FormatName = "biggan-small-cnn-classifier";
 
     private readonly ConvBnRelu[] _convs;
@@ -122,16 +126,20 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
 
     // ---- layers ----
 
-    private sealed class ConvBnRelu : torch.nn.Module
+    private sealed class ConvBnRelu : ExplicitModule
     {
-        private readonly Parameter _weight, _gamma, _beta;
-        private readonly Tensor _runningMean, _runningVar;
+        // Component names let TorchSharp's Module.to replace these fields with the moved tensors.
+        [ComponentName(Name = "weight")] private readonly Parameter _weight;
+        [ComponentName(Name = "bn_weight")] private readonly Parameter _gamma;
+        [ComponentName(Name = "bn_bias")] private readonly Parameter _beta;
+        [ComponentName(Name = "running_mean")] private readonly Tensor _runningMean;
+        [ComponentName(Name = "running_var")] private readonly Tensor _runningVar;
 
         public ConvBnRelu(int cin, int cout, Generator g) : base(nameof(ConvBnRelu))
         {
             // He initialisation: the layer is followed by ReLU. No conv bias: BN's shift replaces it.
             using var w = torch.empty([cout, cin, 3, 3]);
-            torch.nn.init.normal_(w, 0, Math.Sqrt(2.0 / (cin * 9)), g);
+            w.normal_(0, Math.Sqrt(2.0 / (cin * 9)), g); // not nn.init.normal_, which ignores g (TorchSharp 0.107)
             _weight = this.RegisterParameter("weight", new Parameter(w));
             using var one = torch.ones(cout);
             using var zero = torch.zeros(cout);
@@ -149,14 +157,15 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
         }
     }
 
-    private sealed class Linear : torch.nn.Module
+    private sealed class Linear : ExplicitModule
     {
-        private readonly Parameter _weight, _bias;
+        [ComponentName(Name = "weight")] private readonly Parameter _weight;
+        [ComponentName(Name = "bias")] private readonly Parameter _bias;
 
         public Linear(int fin, int fout, Generator g, double gain) : base(nameof(Linear))
         {
             using var w = torch.empty([fout, fin]);
-            torch.nn.init.normal_(w, 0, gain / Math.Sqrt(fin), g);
+            w.normal_(0, gain / Math.Sqrt(fin), g);
             _weight = this.RegisterParameter("weight", new Parameter(w));
             using var b = torch.zeros(fout);
             _bias = this.RegisterParameter("bias", new Parameter(b));

@@ -13,8 +13,8 @@ public sealed class BatchNorm2d : BatchNormBase, ILayer
         bias = this.RegisterParameter("bias", ModuleExtensions.NewParameter(zeros(channels)));
     }
 
-    public Parameter gain { get; }
-    public Parameter bias { get; }
+    public Parameter gain { get; private set; }
+    public Parameter bias { get; private set; }
 
     public Tensor forward(Tensor input) => Normalize(input, gain, bias);
 }

@@ -8,7 +8,7 @@ namespace BigGan.Training.Model;
 /// reference), eps, and the choice between the local batch and the global batch of a process group (cross-replica).
 /// Subclasses decide the affine part.
 /// </summary>
-public abstract class BatchNormBase : nn.Module, IBatchNorm
+public abstract class BatchNormBase : ExplicitModule, IBatchNorm
 {
     protected BatchNormBase(long channels, double eps) : base(nameof(BatchNormBase))
     {
@@ -21,8 +21,8 @@ public abstract class BatchNormBase : nn.Module, IBatchNorm
 
     public long Channels { get; }
     public double Eps { get; }
-    public Tensor stored_mean { get; }
-    public Tensor stored_var { get; }
+    public Tensor stored_mean { get; protected set; }
+    public Tensor stored_var { get; protected set; }
 
     /// <summary>Weight of the new batch in the running statistics (0.1 as the reference).</summary>
     public double Momentum { get; set; } = 0.1;

@@ -13,7 +13,7 @@ namespace BigGan.Training.Model;
 /// computed here as pool-then-conv, at a quarter of the FLOPs. Likewise the second 3×3 conv and the pooling run as
 /// one stride-2 4×4 conv (<see cref="SNConv2d.ForwardPooled"/>), exactly the same function.
 /// </summary>
-public sealed class DBlock : nn.Module, ILayer
+public sealed class DBlock : ExplicitModule, ILayer
 {
     public DBlock(long inChannels, long outChannels, bool wide = true, bool preactivation = true, bool downsample = true,
         SpectralNormOptions sn = default, Rng? rng = null) : base(nameof(DBlock))

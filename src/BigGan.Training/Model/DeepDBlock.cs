@@ -9,7 +9,7 @@ namespace BigGan.Training.Model;
 /// ReLU, 3×3 conv, ReLU, 3×3 conv, ReLU, optional 2×2 average pool, 1×1 conv hidden → out. The shortcut pools when
 /// the block downsamples and, when out &gt; in, appends out − in channels made by a 1×1 conv of itself.
 /// </summary>
-public sealed class DeepDBlock : nn.Module, ILayer
+public sealed class DeepDBlock : ExplicitModule, ILayer
 {
     public DeepDBlock(long inChannels, long outChannels, bool downsample, SpectralNormOptions sn = default, Rng? rng = null) : base(nameof(DeepDBlock))
     {

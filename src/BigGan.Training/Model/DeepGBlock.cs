@@ -10,7 +10,7 @@ namespace BigGan.Training.Model;
 /// shortcut keeps the first <c>out</c> channels when out &lt; in, then upsamples; it has no parameters. All four cBNs
 /// get the same conditioning. The upsample and the first 3×3 conv run as one exact phase-conv op.
 /// </summary>
-public sealed class DeepGBlock : nn.Module
+public sealed class DeepGBlock : ExplicitModule
 {
     public DeepGBlock(long inChannels, long outChannels, bool upsample, Func<long, ConditionalBatchNorm> batchNorm,
         SpectralNormOptions sn = default, Rng? rng = null) : base(nameof(DeepGBlock))

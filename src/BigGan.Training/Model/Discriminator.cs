@@ -14,6 +14,9 @@ namespace BigGan.Training.Model;
 /// </summary>
 public sealed class Discriminator : nn.Module<Tensor, Tensor, Tensor>
 {
+    // Components are registered explicitly under the reference's names (see ExplicitModule).
+    protected override void RegisterComponents() { }
+
     private readonly DBlock[] _blocks;
     private readonly DeepDBlock[][] _deepStages;
     private readonly SelfAttention?[] _attention;

@@ -9,7 +9,7 @@ namespace BigGan.Training.Model;
 /// per-class gain/bias tables of conditional BN. Besides int64 indices it accepts float class weights
 /// [N, numEmbeddings] (one-hot or soft mixtures) and returns their weighted sum of rows.
 /// </summary>
-public sealed class Embedding : nn.Module, ILayer, IWeightLayer
+public sealed class Embedding : ExplicitModule, ILayer, IWeightLayer
 {
     public Embedding(long numEmbeddings, long embeddingDim, Rng? rng = null) : base(nameof(Embedding))
     {
@@ -23,7 +23,7 @@ public sealed class Embedding : nn.Module, ILayer, IWeightLayer
 
     public long NumEmbeddings { get; }
     public long EmbeddingDim { get; }
-    public Parameter weight { get; }
+    public Parameter weight { get; private set; }
 
     /// <summary>int64 indices [N] → rows [N, dim]; floating weights [N, numEmbeddings] → weights · table.</summary>
     public Tensor forward(Tensor input) =>

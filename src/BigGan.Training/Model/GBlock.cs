@@ -11,7 +11,7 @@ namespace BigGan.Training.Model;
 /// 2×2 phase convs on the low-resolution input (<see cref="SNConv2d.ForwardUpsampled"/>), and the shortcut applies
 /// its 1×1 conv before the upsample (nearest upsampling copies pixels, a 1×1 conv acts per pixel).
 /// </summary>
-public sealed class GBlock : nn.Module
+public sealed class GBlock : ExplicitModule
 {
     public GBlock(long inChannels, long outChannels, Func<long, ConditionalBatchNorm> batchNorm, SpectralNormOptions sn = default, Rng? rng = null) : base(nameof(GBlock))
     {

@@ -17,6 +17,9 @@ namespace BigGan.Training.Model;
 /// </summary>
 public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
 {
+    // Components are registered explicitly under the reference's names (see ExplicitModule).
+    protected override void RegisterComponents() { }
+
     private readonly GBlock[] _blocks;
     private readonly DeepGBlock[][] _deepStages;
     private readonly SelfAttention?[] _attention;

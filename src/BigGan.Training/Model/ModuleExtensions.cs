@@ -6,9 +6,21 @@ namespace BigGan.Training.Model;
 /// <summary>Helpers over any module: spectral-norm layers and their logged singular values, and freezing.</summary>
 public static class ModuleExtensions
 {
+    /// <summary>
+    /// The module itself (name "") and every descendant, depth first in registration order, as PyTorch's
+    /// named_modules (TorchSharp's leaves out the root and lists each level's children before their descendants).
+    /// </summary>
+    public static IEnumerable<(string Name, nn.Module Module)> NamedModulesDepthFirst(this nn.Module module, string prefix = "")
+    {
+        yield return (prefix, module);
+        foreach (var (name, child) in module.named_children())
+            foreach (var item in child.NamedModulesDepthFirst(prefix.Length == 0 ? name : $"{prefix}.{name}"))
+                yield return item;
+    }
+
     /// <summary>Every spectrally normalised layer under the module with its dotted path, in registration order.</summary>
     public static IEnumerable<(string Name, SpectralNorm Layer)> SpectralNormLayers(this nn.Module module) =>
-        module.named_modules().Where(m => m.module is SpectralNorm).Select(m => (m.name, (SpectralNorm)m.module));
+        module.NamedModulesDepthFirst().Where(m => m.Module is SpectralNorm).Select(m => (m.Name, (SpectralNorm)m.Module));
 
     /// <summary>
     /// The logged singular values of every SN layer, keyed by buffer path (e.g. "blocks.0.0.conv1.sv0"), as written by
@@ -38,7 +50,7 @@ public static class ModuleExtensions
 
     /// <summary>Every batch-norm layer (conditional or plain) under the module, with its dotted path.</summary>
     public static IEnumerable<(string Name, IBatchNorm Layer)> BatchNormLayers(this nn.Module module) =>
-        module.named_modules().Where(m => m.module is IBatchNorm).Select(m => (m.name, (IBatchNorm)m.module));
+        module.NamedModulesDepthFirst().Where(m => m.Module is IBatchNorm).Select(m => (m.Name, (IBatchNorm)m.Module));
 
     /// <summary>Resets the running statistics of every batch-norm layer (the first step of standing statistics).</summary>
     public static void ResetBatchNormStatistics(this nn.Module module)

@@ -24,7 +24,7 @@ public sealed class SNConv2d : SpectralNorm, ILayer
     public long OutChannels { get; }
     public long KernelSize { get; }
     public long Padding { get; }
-    public Parameter? bias { get; }
+    public Parameter? bias { get; private set; }
 
     public Tensor forward(Tensor input)
     {

@@ -18,7 +18,7 @@ public sealed class SNLinear : SpectralNorm, ILayer
 
     public long InFeatures { get; }
     public long OutFeatures { get; }
-    public Parameter? bias { get; }
+    public Parameter? bias { get; private set; }
 
     public Tensor forward(Tensor input)
     {

@@ -9,7 +9,7 @@ namespace BigGan.Training.Model;
 /// φ and g are max-pooled 2×2; β = softmax over keys of θᵀφ; o: C/2 → C maps g·βᵀ back; out = x + γ·o with the
 /// scalar γ starting at 0, so a fresh block is the identity.
 /// </summary>
-public sealed class SelfAttention : nn.Module, ILayer
+public sealed class SelfAttention : ExplicitModule, ILayer
 {
     public SelfAttention(long channels, SpectralNormOptions sn = default, Rng? rng = null) : base(nameof(SelfAttention))
     {
@@ -27,7 +27,7 @@ public sealed class SelfAttention : nn.Module, ILayer
     public SNConv2d phi { get; }
     public SNConv2d g { get; }
     public SNConv2d o { get; }
-    public Parameter gamma { get; }
+    public Parameter gamma { get; private set; }
 
     public Tensor forward(Tensor x)
     {

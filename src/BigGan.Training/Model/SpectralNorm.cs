@@ -13,10 +13,9 @@ namespace BigGan.Training.Model;
 /// iterations run and u and sv are written back in place; in eval mode one iteration runs from the stored u and
 /// nothing is written (the reference does the same: its eval iterations all restart from the stored u).
 /// </summary>
-public abstract class SpectralNorm : nn.Module, IWeightLayer
+public abstract class SpectralNorm : ExplicitModule, IWeightLayer
 {
-    private readonly Tensor[] _u;
-    private readonly Tensor[] _sv;
+    private readonly int _numSvs;
     private readonly long _rows;
     private readonly bool _isMatrix;
 
@@ -30,30 +29,30 @@ public abstract class SpectralNorm : nn.Module, IWeightLayer
         _rows = weightShape[0];
         _isMatrix = weightShape.Length == 2;
         using (var w = empty(weightShape)) weight = this.RegisterParameter("weight", new Parameter(w));
-        _u = new Tensor[options.NumSvs];
-        _sv = new Tensor[options.NumSvs];
+        _numSvs = options.NumSvs;
         for (int i = 0; i < options.NumSvs; i++)
         {
-            _u[i] = this.RegisterBuffer($"u{i}", randn([1, _rows], generator: rng));
-            _sv[i] = this.RegisterBuffer($"sv{i}", ones(1));
+            this.RegisterBuffer($"u{i}", randn([1, _rows], generator: rng));
+            this.RegisterBuffer($"sv{i}", ones(1));
         }
     }
 
-    public Parameter weight { get; }
+    public Parameter weight { get; protected set; }
 
     public SpectralNormOptions Options { get; }
 
     /// <summary>The u vectors ([1, out] each), one per tracked singular value.</summary>
-    public IReadOnlyList<Tensor> U => _u;
+    // Looked up by name, not cached: TorchSharp's Module.to replaces buffer tensors.
+    public IReadOnlyList<Tensor> U => Enumerable.Range(0, _numSvs).Select(i => get_buffer($"u{i}")!).ToArray();
 
     /// <summary>The logged singular-value buffers ([1] each), written by training-mode forwards.</summary>
-    public IReadOnlyList<Tensor> Sv => _sv;
+    public IReadOnlyList<Tensor> Sv => Enumerable.Range(0, _numSvs).Select(i => get_buffer($"sv{i}")!).ToArray();
 
     /// <summary>The singular values logged by the last training-mode forward (reads the sv buffers).</summary>
     public double[] SingularValues()
     {
         using var scope = NewDisposeScope();
-        using var all = cat(_sv).to(ScalarType.Float64);
+        using var all = cat(Sv.ToArray()).to(ScalarType.Float64);
         return all.ToArray<double>();
     }
 
@@ -62,7 +61,7 @@ public abstract class SpectralNorm : nn.Module, IWeightLayer
     {
         using var scope = NewDisposeScope();
         var w = _isMatrix ? weight : weight.view(_rows, -1);
-        var sigma = _u.Length == 1 ? TopSigma(w) : GramSchmidtSigmas(w);
+        var sigma = _numSvs == 1 ? TopSigma(w) : GramSchmidtSigmas(w);
         return weight.div(sigma).MoveToOuterDisposeScope();
     }
 
@@ -73,7 +72,8 @@ public abstract class SpectralNorm : nn.Module, IWeightLayer
         var eps = Options.Eps;
         var iterations = training ? Options.NumItrs : 1;
         var wt = w.t();
-        var u = _u[0];
+        var stored = get_buffer("u0")!;
+        var u = stored;
         Tensor wv = null!;
         for (int it = 0; it < iterations; it++)
         {
@@ -98,8 +98,8 @@ public abstract class SpectralNorm : nn.Module, IWeightLayer
         if (training)
         {
             using var _ = no_grad();
-            _u[0].copy_(wv.div(sigma.clamp(min: eps)));
-            _sv[0].copy_(sigma);
+            stored.copy_(wv.div(sigma.clamp(min: eps)));
+            get_buffer("sv0")!.copy_(sigma);
         }
         return sigma;
     }
@@ -111,8 +111,8 @@ public abstract class SpectralNorm : nn.Module, IWeightLayer
         var eps = Options.Eps;
         var iterations = training ? Options.NumItrs : 1;
         var wt = w.t();
-        var current = _u.ToArray();
-        var sigmas = new Tensor[_u.Length];
+        var current = U.ToArray();
+        var sigmas = new Tensor[_numSvs];
         for (int it = 0; it < iterations; it++)
         {
             var us = new List<Tensor>();
@@ -138,10 +138,12 @@ public abstract class SpectralNorm : nn.Module, IWeightLayer
         if (training)
         {
             using var _ = no_grad();
-            for (int i = 0; i < _u.Length; i++)
+            var us = U;
+            var svs = Sv;
+            for (int i = 0; i < _numSvs; i++)
             {
-                _u[i].copy_(current[i]);
-                _sv[i].copy_(sigmas[i]);
+                us[i].copy_(current[i]);
+                svs[i].copy_(sigmas[i]);
             }
         }
         return sigmas[0];

@@ -16,13 +16,13 @@ public static class WeightInit
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        foreach (var layer in root.modules().OfType<IWeightLayer>())
+        foreach (var layer in root.NamedModulesDepthFirst().Select(m => m.Module).OfType<IWeightLayer>())
         {
             var w = layer.weight;
             switch (init)
             {
                 case Init.Ortho: Orthogonal(w, rng); break;
-                case Init.N02: nn.init.normal_(w, 0, 0.02, rng); break;
+                case Init.N02: w.normal_(0, 0.02, rng); break;
                 case Init.Xavier: XavierUniform(w, rng); break;
                 default: throw new ArgumentOutOfRangeException(nameof(init), init, "unknown initialisation; expected Ortho, N02 or Xavier");
             }
@@ -33,7 +33,8 @@ public static class WeightInit
     internal static void DefaultLinear(Tensor weight, long fanIn, Rng? rng)
     {
         var bound = 1.0 / Math.Sqrt(fanIn);
-        nn.init.uniform_(weight, -bound, bound, rng);
+        using var _ = no_grad();
+        weight.uniform_(-bound, bound, rng);
     }
 
     internal static Parameter DefaultBias(long size, long fanIn, Rng? rng)
@@ -45,9 +46,14 @@ public static class WeightInit
     }
 
     // PyTorch's Embedding default: N(0, 1).
-    internal static void DefaultEmbedding(Tensor weight, Rng? rng) => nn.init.normal_(weight, 0, 1, rng);
+    internal static void DefaultEmbedding(Tensor weight, Rng? rng)
+    {
+        using var _ = no_grad();
+        weight.normal_(0, 1, rng);
+    }
 
-    // TorchSharp's init.orthogonal_ and xavier_uniform_ take no generator; seeded runs need one.
+    // Every draw goes through the tensor's own normal_/uniform_: TorchSharp 0.107's nn.init.normal_ and uniform_ accept
+    // a generator but ignore it (they draw from the global one), and its orthogonal_/xavier_uniform_ take none.
 
     /// <summary>A (semi-)orthogonal matrix over the weight flattened to [size(0), rest] (Saxe et al. 2013): QR of a
     /// Gaussian matrix with R's diagonal signs folded into Q, so the result is uniform over orthogonal matrices.</summary>

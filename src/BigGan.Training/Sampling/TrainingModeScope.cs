@@ -11,7 +11,7 @@ internal sealed class TrainingModeScope : IDisposable
 
     private TrainingModeScope(torch.nn.Module root, bool training, bool freezeSpectralNorm)
     {
-        _saved = root.modules().Select(m => (m, m.training)).ToList();
+        _saved = root.NamedModulesDepthFirst().Select(m => (m.Module, m.Module.training)).ToList();
         root.train(training);
         if (training && freezeSpectralNorm)
             foreach (var (_, layer) in root.SpectralNormLayers()) layer.train(false);

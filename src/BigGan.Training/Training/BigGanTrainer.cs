@@ -170,7 +170,7 @@ public sealed class BigGanTrainer : IDisposable
                 using (no_grad()) fake = G.forward(z, y);
                 var scores = D.forward(cat([fake, realChunks[k]]), cat([y, labelChunks[k]])).split(bs);
                 var (lossReal, lossFake) = Losses.Discriminator(scores[1], scores[0], t.Loss);
-                (dReal, dFake) = (lossReal.item<double>(), lossFake.item<double>());
+                (dReal, dFake) = (lossReal.ToDouble(), lossFake.ToDouble());
                 TrainingDivergedException.ThrowIfNotFinite([new("D_loss_real", dReal), new("D_loss_fake", dFake)], Step + 1, _lastCheckpoint?.Path);
                 lossReal.add(lossFake).div_(t.DAccumulations).backward();
             }
@@ -193,7 +193,7 @@ public sealed class BigGanTrainer : IDisposable
         {
             var (z, y) = SampleLatents(t.EffectiveGBatchSize);
             var loss = Losses.Generator(D.forward(G.forward(z, y), y), t.Loss);
-            gLoss = loss.item<double>();
+            gLoss = loss.ToDouble();
             TrainingDivergedException.ThrowIfNotFinite("G_loss", gLoss, Step + 1, _lastCheckpoint?.Path);
             loss.div_(t.GAccumulations).backward();
         }

@@ -193,7 +193,7 @@ public sealed class DataParallel
     {
         using var t = tensor(new[] { vote ? 1.0 : 0.0 });
         Communicate(() => Group.allreduce(t, ReduceOp.SUM));
-        return t.item<double>() > 0;
+        return t.ToDouble() > 0;
     }
 
     public void Barrier() => Communicate(() => Group.barrier());

@@ -49,7 +49,7 @@ public sealed class Ema
                 problems.Add($"{name}: source [{string.Join(", ", s.shape)}], target [{string.Join(", ", t.shape)}]");
             else if (s.dtype != t.dtype)
                 problems.Add($"{name}: source {s.dtype}, target {t.dtype}");
-            else if (s.device != t.device)
+            else if (s.device_type != t.device_type || s.device_index != t.device_index)
                 problems.Add($"{name}: source on {s.device}, target on {t.device}");
             else
                 pairs.Add((name, s, t, s.dtype.IsFloatingPoint()));

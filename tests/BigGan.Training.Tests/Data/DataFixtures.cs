@@ -78,7 +78,7 @@ internal static class DataFixtures
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var t = tensor(chw, [channels, height, width]);
-        torchvision.io.write_png(t, path);
+        BigGan.Training.IO.Images.WritePng(t, path);
     }
 
     /// <summary>A gray image whose pixel (y, x) is f(y, x).</summary>

@@ -10,7 +10,7 @@ public sealed class ShuffledBatchSourceTests
     {
         using var scope = NewDisposeScope();
         var (x, y) = s.Next(n);
-        return (x.data<float>(), y.data<long>());
+        return (x.ToArray<float>(), y.ToArray<long>());
     }
 
     private static List<(float[] images, long[] labels)> Sequence(ShuffledBatchSource s, params int[] sizes) =>
@@ -40,8 +40,8 @@ public sealed class ShuffledBatchSourceTests
         Assert.AreEqual(ScalarType.Float32, x.dtype);
         CollectionAssert.AreEqual(new long[] { 6 }, y.shape);
         Assert.AreEqual(ScalarType.Int64, y.dtype);
-        var pixels = x.data<float>();
-        var labels = y.data<long>();
+        var pixels = x.ToArray<float>();
+        var labels = y.ToArray<long>();
         CollectionAssert.AreEquivalent(new long[] { 0, 1, 2, 3, 4, 5 }, labels); // one epoch: every item once
         for (int b = 0; b < 6; b++)
             for (int k = 0; k < 48; k++)
@@ -59,7 +59,7 @@ public sealed class ShuffledBatchSourceTests
         using var div = f.div(255.0);
         using var sub = div.sub(0.5);
         using var expected = sub.div(0.5);
-        var values = expected.data<float>();
+        var values = expected.ToArray<float>();
         for (int v = 0; v < 256; v++) Assert.AreEqual(values[v], Scaled((byte)v), $"byte {v}");
 
         using var tmp = new TempFolder();
@@ -254,9 +254,9 @@ public sealed class ShuffledBatchSourceTests
         using (var scope = NewDisposeScope())
         {
             (x, y) = s.Next(4);
-            Assert.AreEqual(2, scope.Count);
+            Assert.AreEqual(2, scope.DisposablesCount);
         }
-        Assert.IsTrue(x.IsDisposed && y.IsDisposed);
+        Assert.IsTrue(x.IsInvalid && y.IsInvalid);
     }
 
     [TestMethod]

@@ -26,7 +26,7 @@ public sealed class FrechetDistanceTests
         // Rotating both Gaussians by the same orthogonal matrix leaves the distance unchanged.
         using var scope = NewDisposeScope();
         var (_, q) = torch.linalg.eigh(tensor(SymmetricRandom(4, 3), [4, 4]));
-        var rows = q.t().contiguous().data<double>();
+        var rows = q.t().contiguous().ToArray<double>();
         Assert.AreEqual(expected, FrechetDistance.Compute(Rotate(Diagonal(m1, v1), rows), Rotate(Diagonal(m2, v2), rows)), 1e-11);
     }
 
@@ -66,7 +66,7 @@ public sealed class FrechetDistanceTests
             s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
             ev = np.linalg.eigvals(s1 @ s2)
             print(repr(float(((m1 - m2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.clip(ev.real, 0, None)).sum())))
-            """, ("a", a.data<double>(), a.shape), ("b", b.data<double>(), b.shape))[0];
+            """, ("a", a.ToArray<double>(), a.shape), ("b", b.ToArray<double>(), b.shape))[0];
         var actual = FrechetDistance.Compute(a, b);
         Assert.AreEqual(expected, actual, 1e-9 * expected, $"numpy {expected} vs C# {actual}");
     }

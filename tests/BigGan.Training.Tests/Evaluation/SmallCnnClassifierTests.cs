@@ -55,8 +55,8 @@ public sealed class SmallCnnClassifierTests
             Assert.AreEqual(Config, loaded.Config);
             Assert.AreEqual("quadrants", meta["dataset"]);
             var (f2, l2) = loaded.Extract(testX);
-            CollectionAssert.AreEqual(logits.data<float>(), l2.data<float>());
-            CollectionAssert.AreEqual(features.data<float>(), f2.data<float>());
+            CollectionAssert.AreEqual(logits.ToArray<float>(), l2.ToArray<float>());
+            CollectionAssert.AreEqual(features.ToArray<float>(), f2.ToArray<float>());
 
             var stats = Path.Combine(dir.FullName, "stats.safetensors");
             GaussianStatistics.FromFeatures(features).Save(stats);
@@ -80,7 +80,7 @@ public sealed class SmallCnnClassifierTests
         ClassifierTrainer.Train(a, x, y, options);
         ClassifierTrainer.Train(b, x, y, options);
         foreach (var ((name, pa), (_, pb)) in a.state_dict().Zip(b.state_dict()))
-            CollectionAssert.AreEqual(pa.data<float>(), pb.data<float>(), name);
+            CollectionAssert.AreEqual(pa.ToArray<float>(), pb.ToArray<float>(), name);
     }
 
     /// <summary>An endless seeded stream of fresh quadrant images.</summary>

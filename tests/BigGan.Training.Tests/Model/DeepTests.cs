@@ -1,6 +1,7 @@
+using BigGan.Training.Tests.Support;
 using BigGan.Training.Model;
 using G = BigGan.Training.Model.Generator;
-using Rng = BigGan.Torch.Generator;
+using Rng = TorchSharp.torch.Generator;
 
 namespace BigGan.Training.Tests.Model;
 
@@ -25,8 +26,8 @@ public sealed class DeepTests
         using var rng = new Rng(0);
         using var g = new G(config, rng, skipInit: true);
         using var d = new Discriminator(config, rng, skipInit: true);
-        Assert.AreEqual(gCount, g.parameter_count(), "G");
-        Assert.AreEqual(dCount, d.parameter_count(), "D");
+        Assert.AreEqual(gCount, g.ParameterCount(), "G");
+        Assert.AreEqual(dCount, d.ParameterCount(), "D");
     }
 
     [TestMethod]
@@ -35,8 +36,8 @@ public sealed class DeepTests
         // launch_BigGAN_deep.sh: ch 128, depth 2, dim_z 128, shared 128, hier, attention 64.
         var config = Deep(128, 128, [64], 1000);
         using var rng = new Rng(0);
-        using (var g = new G(config, rng, skipInit: true)) Assert.AreEqual(50_244_484L, g.parameter_count());
-        using (var d = new Discriminator(config, rng, skipInit: true)) Assert.AreEqual(34_590_210L, d.parameter_count());
+        using (var g = new G(config, rng, skipInit: true)) Assert.AreEqual(50_244_484L, g.ParameterCount());
+        using (var d = new Discriminator(config, rng, skipInit: true)) Assert.AreEqual(34_590_210L, d.ParameterCount());
     }
 
     [TestMethod]
@@ -81,11 +82,11 @@ public sealed class DeepTests
         var x = torch.randn([2, 8, 3, 3], generator: rng);
         var y = torch.tensor(new long[] { 1, 0 });
         var h = block.conv1.forward(block.bn1.forward(x, y).relu());
-        h = torch.nn.functional.interpolate(block.bn2.forward(h, y).relu(), scale_factor: 2);
+        h = torch.nn.functional.interpolate(block.bn2.forward(h, y).relu(), scale_factor: [2.0, 2.0]);
         h = block.conv2.forward(h);
         h = block.conv3.forward(block.bn3.forward(h, y).relu());
         h = block.conv4.forward(block.bn4.forward(h, y).relu());
-        var expected = h + torch.nn.functional.interpolate(x.narrow(1, 0, 4), scale_factor: 2);
+        var expected = h + torch.nn.functional.interpolate(x.narrow(1, 0, 4), scale_factor: [2.0, 2.0]);
         ModelAssert.Close(expected, block.forward(x, y), 1e-5, "deep G block");
     }
 
@@ -119,9 +120,9 @@ public sealed class DeepTests
         var x = torch.randn([3, 8, 2, 2], float64, generator: rng).requires_grad_();
         var c = torch.randn([3, 3], float64, generator: rng).requires_grad_();
         ModelAssert.ConvergeSpectralNorm(gBlock, () => gBlock.forward(x, c));
-        torch.autograd.gradcheck(a => gBlock.forward(a[0], a[1]), [x, c], atol: 1e-5, rtol: 1e-3);
+        GradCheck.Run(a => gBlock.forward(a[0], a[1]), [x, c], atol: 1e-5, rtol: 1e-3);
         var xd = torch.randn([2, 2, 4, 4], float64, generator: rng).requires_grad_();
         ModelAssert.ConvergeSpectralNorm(dBlock, () => dBlock.forward(xd));
-        torch.autograd.gradcheck(a => dBlock.forward(a[0]), [xd], atol: 1e-5, rtol: 1e-3);
+        GradCheck.Run(a => dBlock.forward(a[0]), [xd], atol: 1e-5, rtol: 1e-3);
     }
 }

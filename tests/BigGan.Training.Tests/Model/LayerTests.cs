@@ -1,5 +1,6 @@
+using BigGan.Training.Tests.Support;
 using BigGan.Training.Model;
-using Rng = BigGan.Torch.Generator;
+using Rng = TorchSharp.torch.Generator;
 
 namespace BigGan.Training.Tests.Model;
 
@@ -96,7 +97,7 @@ public sealed class LayerTests
     {
         using var rng = new Rng(4);
         using var attention = new SelfAttention(16, Sn, rng);
-        Assert.AreEqual(0.0, attention.gamma.item<double>());
+        Assert.AreEqual(0.0, attention.gamma.ToDouble());
         using var scope = NewDisposeScope();
         var x = torch.randn([2, 16, 4, 6], generator: rng);
         Assert.AreEqual(0.0, ModelAssert.MaxAbsDiff(x, attention.forward(x)));
@@ -114,9 +115,9 @@ public sealed class LayerTests
         var y = attention.forward(x);
         using var _ = no_grad();
         // Explicit: per query position i, softmax over the 4 pooled key positions j of θ_i·φ_j.
-        var theta = attention.theta.forward(x).view(1, 16).data<float>();           // [1 ch, 16 positions]
-        var phi = torch.nn.functional.max_pool2d(attention.phi.forward(x), 2).view(1, 4).data<float>();
-        var g = torch.nn.functional.max_pool2d(attention.g.forward(x), 2).view(4, 4).data<float>();   // [4 ch, 4 positions]
+        var theta = attention.theta.forward(x).view(1, 16).ToArray<float>();           // [1 ch, 16 positions]
+        var phi = torch.nn.functional.max_pool2d(attention.phi.forward(x), 2).view(1, 4).ToArray<float>();
+        var g = torch.nn.functional.max_pool2d(attention.g.forward(x), 2).view(4, 4).ToArray<float>();   // [4 ch, 4 positions]
         var mixed = new float[4 * 16];
         for (int i = 0; i < 16; i++)
         {
@@ -141,7 +142,7 @@ public sealed class LayerTests
         using (no_grad()) attention.gamma.fill_(0.5);
         var x = torch.randn([2, 8, 4, 4], float64, generator: rng).requires_grad_();
         ModelAssert.ConvergeSpectralNorm(attention, () => attention.forward(x));
-        torch.autograd.gradcheck(a => attention.forward(a[0]), [x, attention.gamma, attention.theta.weight], atol: 1e-5, rtol: 1e-3);
+        GradCheck.Run(a => attention.forward(a[0]), [x, attention.gamma, attention.theta.weight], atol: 1e-5, rtol: 1e-3);
     }
 
     [TestMethod]
@@ -156,7 +157,7 @@ public sealed class LayerTests
         ModelAssert.ConvergeSpectralNorm(block, () => block.forward(x, c));
         var y = block.forward(x, c);
         ModelAssert.Shape(y, 3, 2, 4, 4);
-        torch.autograd.gradcheck(a => block.forward(a[0], a[1]), [x, c, block.conv1.bias!], atol: 1e-5, rtol: 1e-3);
+        GradCheck.Run(a => block.forward(a[0], a[1]), [x, c, block.conv1.bias!], atol: 1e-5, rtol: 1e-3);
     }
 
     [TestMethod]
@@ -170,9 +171,9 @@ public sealed class LayerTests
         var x = torch.randn([2, 4, 3, 3], generator: rng);
         var y = torch.tensor(new long[] { 1, 0 });
         using var _ = no_grad();
-        var up = torch.nn.functional.interpolate(block.bn1.forward(x, y).relu(), scale_factor: 2);
+        var up = torch.nn.functional.interpolate(block.bn1.forward(x, y).relu(), scale_factor: [2.0, 2.0]);
         var h = block.conv2.forward(block.bn2.forward(block.conv1.forward(up), y).relu());
-        var expected = h + block.conv_sc.forward(torch.nn.functional.interpolate(x, scale_factor: 2));
+        var expected = h + block.conv_sc.forward(torch.nn.functional.interpolate(x, scale_factor: [2.0, 2.0]));
         ModelAssert.Close(expected, block.forward(x, y), 1e-5, "GBlock");
     }
 
@@ -221,7 +222,7 @@ public sealed class LayerTests
         using var scope = NewDisposeScope();
         var x = torch.randn([2, 2, 4, 4], float64, generator: rng).requires_grad_();
         ModelAssert.ConvergeSpectralNorm(block, () => block.forward(x));
-        torch.autograd.gradcheck(a => block.forward(a[0]), [x, block.conv_sc!.weight], atol: 1e-5, rtol: 1e-3);
+        GradCheck.Run(a => block.forward(a[0]), [x, block.conv_sc!.weight], atol: 1e-5, rtol: 1e-3);
     }
 
     [TestMethod]
@@ -235,8 +236,8 @@ public sealed class LayerTests
         using (no_grad()) g.forward(torch.randn([4, 128], generator: rng), torch.tensor(new long[] { 0, 1, 0, 1 }));
         g.ResetBatchNormStatistics();
         var bn = g.output_bn;
-        Assert.AreEqual(0.0, bn.stored_mean.abs().max().item<double>());
-        Assert.AreEqual(1.0, bn.stored_var.mean().item<double>(), 1e-7);
+        Assert.AreEqual(0.0, bn.stored_mean.abs().max().ToDouble());
+        Assert.AreEqual(1.0, bn.stored_var.mean().ToDouble(), 1e-7);
         // Three passes with momentum 1/(i+1): the stored mean is the average of the three batch means.
         var batches = Enumerable.Range(0, 3).Select(_ => torch.randn([4, 4, 5, 5], generator: rng)).ToList();
         for (int i = 0; i < 3; i++)
@@ -244,7 +245,7 @@ public sealed class LayerTests
             bn.Momentum = 1.0 / (i + 1);
             bn.forward(batches[i]);
         }
-        var expected = torch.stack(batches.Select(b => b.mean([0, 2, 3])).ToList()).mean(0);
+        var expected = torch.stack(batches.Select(b => b.mean([0, 2, 3])).ToList()).mean([0]);
         ModelAssert.Close(expected, bn.stored_mean, 1e-6, "cumulative mean");
         g.SetBatchNormMomentum(0.1);
         Assert.IsTrue(g.BatchNormLayers().All(l => l.Layer.Momentum == 0.1));

@@ -9,7 +9,7 @@ internal static class ModelAssert
     {
         CollectionAssert.AreEqual(a.shape, b.shape, $"shapes differ: [{string.Join(", ", a.shape)}] vs [{string.Join(", ", b.shape)}]");
         using var scope = NewDisposeScope();
-        return a.to(float64).sub(b.to(float64)).abs().max().item<double>();
+        return a.to(float64).sub(b.to(float64)).abs().max().ToDouble();
     }
 
     public static void Close(Tensor expected, Tensor actual, double tolerance, string what = "")

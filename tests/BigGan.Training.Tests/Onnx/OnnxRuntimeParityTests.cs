@@ -1,6 +1,6 @@
 using BigGan.OnnxRuntime;
 using BigGan.Training.Onnx;
-using F = BigGan.Torch.torch.nn.functional;
+using F = TorchSharp.torch.nn.functional;
 
 namespace BigGan.Training.Tests.Onnx;
 
@@ -84,9 +84,9 @@ public sealed class OnnxRuntimeParityTests
 
     private static (Tensor image, Tensor pixels) ReferenceBlock(BlockWeights w, Tensor x)
     {
-        var h = F.conv2d(x, w.C1W, w.C1B, padding: 1);
+        var h = F.conv2d(x, w.C1W, w.C1B, padding: [1, 1]);
         h = F.batch_norm(h, w.Mean, w.Var, w.BnW, w.BnB, training: false, eps: 1e-5);
-        h = F.interpolate(h.relu(), scale_factor: 2);
+        h = F.interpolate(h.relu(), scale_factor: [2.0, 2.0]);
         var n = h.size(0);
         var theta = F.conv2d(h, w.Theta).view(n, 2, 64);
         var phi = F.max_pool2d(F.conv2d(h, w.Phi), 2).view(n, 2, 16);
@@ -197,7 +197,7 @@ public sealed class OnnxRuntimeParityTests
         var labels = randint(0, 5, [batch], generator: gen);
         var onehotLabels = F.one_hot(labels, 5).to(float32);
 
-        var emb = F.embedding(labels, w.Embed);
+        var emb = w.Embed.index_select(0, labels);
         var zs = z.split([2, 4], 1);
         var h = F.linear(cat([emb, zs[0]], 1), w.W, w.B).relu();
         var expected = (h * (F.linear(zs[1], w.Gain) + 1)).view(-1, 2, 2, 2);
@@ -238,7 +238,7 @@ public sealed class OnnxRuntimeParityTests
     private static void AssertClose(Tensor expected, OrtOutput actual, double tolerance = Tolerance)
     {
         CollectionAssert.AreEqual(expected.shape, actual.Dims, $"shape of output '{actual.Name}'");
-        var e = expected.data<float>();
+        var e = expected.ToArray<float>();
         var a = actual.Floats;
         double maxDiff = 0;
         for (int i = 0; i < e.Length; i++) maxDiff = Math.Max(maxDiff, Math.Abs(e[i] - a[i]));

@@ -32,7 +32,7 @@ internal static class SamplingFixtures
     /// <summary>A generator in eval mode whose every parameter, BN statistic and u vector is non-trivial.</summary>
     public static ModelGenerator Warmed(ModelConfig config, ulong seed, int trainForwards = 3)
     {
-        using var rng = new BigGan.Torch.Generator(seed);
+        using var rng = new torch.Generator((ulong)seed);
         var g = new ModelGenerator(config, rng);
         using var scope = NewDisposeScope();
         using (no_grad())
@@ -63,8 +63,8 @@ internal static class SamplingFixtures
         g ??= Warmed(config, 999);
         try
         {
-            using var gOpt = new torch.optim.Adam(g.parameters());
-            using var dOpt = new torch.optim.Adam(d.parameters());
+            using var gOpt = new Adam(g.parameters());
+            using var dOpt = new Adam(d.parameters());
             var state = new TrainingState
             {
                 G = g, D = d, GEma = ema, GOptimizer = gOpt, DOptimizer = dOpt, IncludeDefaultRng = false,

@@ -29,7 +29,7 @@ public sealed class SheetsAndExportTests
         var b = tensor(new float[] { 4, 30, 1, 5 }, [2, 2]);
         var p = Interpolation.Lerp(a, b, 3);
         CollectionAssert.AreEqual(new long[] { 10, 2 }, p.shape);
-        CollectionAssert.AreEqual(new float[] { 0, 10, 1, 15, 2, 20, 3, 25, 4, 30, 1, 1, 1, 2, 1, 3, 1, 4, 1, 5 }, p.data<float>());
+        CollectionAssert.AreEqual(new float[] { 0, 10, 1, 15, 2, 20, 3, 25, 4, 30, 1, 1, 1, 2, 1, 3, 1, 4, 1, 5 }, p.ToArray<float>());
         Assert.ThrowsExactly<ArgumentException>(() => Interpolation.Lerp(a, b, -1));
     }
 
@@ -46,7 +46,7 @@ public sealed class SheetsAndExportTests
 
         var path = Path.Combine(_dir, "sheets", "classes.png");
         SampleSheets.WriteClassSheet(sampler, path, null, 4, 1.0, 0);
-        using var png = torchvision.io.read_image(path);
+        using var png = BigGan.Training.IO.Images.Read(path, BigGan.Training.IO.ImageReadMode.Unchanged);
         CollectionAssert.AreEqual(new long[] { 3, 3 * 34 + 2, 4 * 34 + 2 }, png.shape); // 3 classes × 4 columns, padding 2
     }
 
@@ -71,7 +71,7 @@ public sealed class SheetsAndExportTests
         }
         var path = Path.Combine(_dir, "interp.png");
         SampleSheets.WriteInterpolationSheet(sampler, path, InterpolationMode.Both, 3, 2, 1.0, 1);
-        using var png = torchvision.io.read_image(path);
+        using var png = BigGan.Training.IO.Images.Read(path, BigGan.Training.IO.ImageReadMode.Unchanged);
         CollectionAssert.AreEqual(new long[] { 3, 3 * 34 + 2, 4 * 34 + 2 }, png.shape);
         Assert.ThrowsExactly<ArgumentException>(() => SampleSheets.InterpolationGrid(sampler, InterpolationMode.Z, 0, 1, 1.0, 0));
         Assert.ThrowsExactly<ArgumentException>(() => SampleSheets.InterpolationGrid(sampler, InterpolationMode.Z, 1, 1, 1.0, 0, classes: [9]));
@@ -126,7 +126,7 @@ public sealed class SheetsAndExportTests
         CollectionAssert.AreEqual(new long[] { 8, 1, 64, 64 }, r["x_shape"]!.AsArray().Select(v => v!.GetValue<long>()).ToArray());
         CollectionAssert.AreEqual(new long[] { 8 }, r["y_shape"]!.AsArray().Select(v => v!.GetValue<long>()).ToArray());
         CollectionAssert.AreEqual(new long[] { 3, 3, 3, 3, 1, 1, 1, 1 }, r["y"]!.AsArray().Select(v => v!.GetValue<long>()).ToArray());
-        var bytes = expected.data<byte>();
+        var bytes = expected.ToArray<byte>();
         Assert.AreEqual(bytes.Sum(b => (long)b), r["x_sum"]!.GetValue<long>());
         CollectionAssert.AreEqual(bytes.Take(8).Select(b => (long)b).ToArray(), r["x_first"]!.AsArray().Select(v => v!.GetValue<long>()).ToArray());
         CollectionAssert.AreEqual(bytes.Skip(bytes.Length - 8).Select(b => (long)b).ToArray(), r["x_last"]!.AsArray().Select(v => v!.GetValue<long>()).ToArray());
@@ -170,8 +170,8 @@ public sealed class SheetsAndExportTests
 
         using var images = sampler.Sample([0, 1, 2], 3, 1.0, 2);
         using var expected = GeneratedImages.ToUint8(images);
-        using var png = torchvision.io.read_image(Path.Combine(folder, "1", "0001.png"));
-        CollectionAssert.AreEqual(expected[4].data<byte>(), png.data<byte>());
+        using var png = BigGan.Training.IO.Images.Read(Path.Combine(folder, "1", "0001.png"), BigGan.Training.IO.ImageReadMode.Unchanged);
+        CollectionAssert.AreEqual(expected[4].ToArray<byte>(), png.ToArray<byte>());
 
         // an existing export is kept unless overwrite is asked for
         StringAssert.Contains(Assert.ThrowsExactly<IOException>(() => SampleExport.WriteFolder(sampler, folder, [1], 1, 1.0, 2)).Message, "not empty");

@@ -12,7 +12,7 @@ public sealed class StandingStatisticsTests
 
     private static (Tensor z, Tensor y) Batch(ModelConfig c, ulong seed, int n = 6)
     {
-        using var rng = new BigGan.Torch.Generator(seed);
+        using var rng = new torch.Generator((ulong)seed);
         return (randn([n, c.DimZ], generator: rng).DetachFromDisposeScope(), randint(0, c.NumClasses, [n], generator: rng).DetachFromDisposeScope());
     }
 

@@ -23,7 +23,7 @@ public sealed class BigGanTrainerTests
     private static Dictionary<string, float[]> Weights(torch.nn.Module m)
     {
         using var scope = torch.NewDisposeScope();
-        return m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float32).data<float>());
+        return m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float32).ToArray<float>());
     }
 
     [TestMethod]
@@ -70,7 +70,7 @@ public sealed class BigGanTrainerTests
     {
         using var scope = torch.NewDisposeScope();
         foreach (var (name, p) in m.named_parameters())
-            CollectionAssert.AreEqual(before[name], p.detach().data<float>(), $"{message}: {name}");
+            CollectionAssert.AreEqual(before[name], p.detach().ToArray<float>(), $"{message}: {name}");
     }
 
     [TestMethod]

@@ -22,7 +22,7 @@ public sealed class CheckpointTests
     private sealed class ToyRun : IDisposable
     {
         public readonly TinyStack G, D, GEma;
-        public readonly torch.optim.Adam GOpt, DOpt;
+        public readonly Adam GOpt, DOpt;
         public readonly Ema Ema;
         public readonly Generator ZRng;
         public readonly CountingSource Data = new();
@@ -33,8 +33,8 @@ public sealed class CheckpointTests
             G = new TinyStack(3, gHidden, 2, seed);
             D = new TinyStack(2, 4, 1, seed + 10);
             GEma = new TinyStack(3, gHidden, 2, seed + 20);
-            GOpt = new torch.optim.Adam(G.parameters(), lr: 1e-2, beta1: 0, beta2: 0.999);
-            DOpt = new torch.optim.Adam(D.parameters(), lr: 1e-2, beta1: 0, beta2: 0.999);
+            GOpt = new Adam(G.parameters(), lr: 1e-2, beta1: 0, beta2: 0.999);
+            DOpt = new Adam(D.parameters(), lr: 1e-2, beta1: 0, beta2: 0.999);
             Ema = new Ema(G, GEma, decay: 0.9, startStep: 2);
             ZRng = new Generator(seed + 30);
             State = new TrainingState
@@ -82,7 +82,7 @@ public sealed class CheckpointTests
         foreach (var (k, t) in a)
         {
             CollectionAssert.AreEqual(t.shape, b[k].shape, $"{what} {k}");
-            CollectionAssert.AreEqual(t.bytes(), b[k].bytes(), $"{what} {k} differs");
+            CollectionAssert.AreEqual(t.bytes.ToArray(), b[k].bytes.ToArray(), $"{what} {k} differs");
         }
     }
 
@@ -92,8 +92,8 @@ public sealed class CheckpointTests
         AssertSame(a.G.state_dict(), b.G.state_dict(), "G");
         AssertSame(a.D.state_dict(), b.D.state_dict(), "D");
         AssertSame(a.GEma.state_dict(), b.GEma.state_dict(), "G_ema");
-        AssertSame(a.GOpt.state_dict(), b.GOpt.state_dict(), "G_optim");
-        AssertSame(a.DOpt.state_dict(), b.DOpt.state_dict(), "D_optim");
+        AssertSame(AdamState.Save(a.GOpt), AdamState.Save(b.GOpt), "G_optim");
+        AssertSame(AdamState.Save(a.DOpt), AdamState.Save(b.DOpt), "D_optim");
         Assert.AreEqual(a.State.Step, b.State.Step);
         Assert.AreEqual(a.Data.Position, b.Data.Position);
     }
@@ -115,14 +115,14 @@ public sealed class CheckpointTests
         foreach (var f in new[] { Checkpoint.GFile, Checkpoint.DFile, Checkpoint.GEmaFile, Checkpoint.StateFile })
             Assert.IsTrue(File.Exists(saved.File(f)), f);
         // every network file is self-describing
-        var emaMeta = safetensors.read_metadata(saved.File(Checkpoint.GEmaFile));
+        var emaMeta = BigGan.Training.IO.Safetensors.ReadMetadata(saved.File(Checkpoint.GEmaFile));
         Assert.AreEqual("3", emaMeta[Checkpoint.Keys.Step]);
         Assert.AreEqual(a.State.ConfigJson, emaMeta[Checkpoint.Keys.Config]);
 
         // what both generators would draw next after the save
         using var scope = NewDisposeScope();
-        var nextDefault = randn(new long[] { 6 }).data<float>();
-        var nextZ = randn(new long[] { 6 }, generator: a.ZRng).data<float>();
+        var nextDefault = randn(new long[] { 6 }).ToArray<float>();
+        var nextZ = randn(new long[] { 6 }, generator: a.ZRng).ToArray<float>();
 
         manual_seed(999); // the load must restore the default generator
         using var b = new ToyRun(seed: 50);
@@ -130,8 +130,8 @@ public sealed class CheckpointTests
         Assert.AreEqual(saved.Path, loaded.Checkpoint.Path);
         Assert.AreEqual(0, loaded.ConfigDifferences.Count);
         AssertSameRun(a, b);
-        CollectionAssert.AreEqual(nextDefault, randn(new long[] { 6 }).data<float>(), "default generator");
-        CollectionAssert.AreEqual(nextZ, randn(new long[] { 6 }, generator: b.ZRng).data<float>(), "named generator");
+        CollectionAssert.AreEqual(nextDefault, randn(new long[] { 6 }).ToArray<float>(), "default generator");
+        CollectionAssert.AreEqual(nextZ, randn(new long[] { 6 }, generator: b.ZRng).ToArray<float>(), "named generator");
 
         // Adam state continues identically: one more step on both gives the same weights
         manual_seed(4);
@@ -242,12 +242,12 @@ public sealed class CheckpointTests
         var saved = Checkpoint.Save(_runDir, a.State);
         using var wider = new ToyRun(seed: 2, gHidden: 5);
         using var scope = NewDisposeScope();
-        var before = wider.G.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.bytes());
+        var before = wider.G.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.bytes.ToArray());
         var e = Assert.ThrowsExactly<ArgumentException>(() => Checkpoint.LoadLatest(_runDir, wider.State));
         StringAssert.Contains(e.Message, saved.File(Checkpoint.GFile));
         StringAssert.Contains(e.Message, "a.weight (checkpoint [4, 3], model [5, 3])");
         StringAssert.Contains(e.Message, "b.weight (checkpoint [2, 4], model [2, 5])");
-        foreach (var (k, t) in wider.G.state_dict()) CollectionAssert.AreEqual(before[k], t.bytes(), $"{k} was changed by a failed load");
+        foreach (var (k, t) in wider.G.state_dict()) CollectionAssert.AreEqual(before[k], t.bytes.ToArray(), $"{k} was changed by a failed load");
         Assert.AreEqual(0, wider.State.Step);
         Assert.AreEqual(0, wider.Data.Position);
 
@@ -340,8 +340,8 @@ public sealed class CheckpointTests
     {
         using var g = new TinyNet(3, 2, seed: 1);
         using var d = new TinyNet(2, 1, seed: 2);
-        using var gOpt = new torch.optim.Adam(g.parameters());
-        using var dOpt = new torch.optim.Adam(d.parameters());
+        using var gOpt = new Adam(g.parameters());
+        using var dOpt = new Adam(d.parameters());
         var state = new TrainingState { G = g, D = d, GOptimizer = gOpt, DOptimizer = dOpt, IncludeDefaultRng = false, Step = 5 };
         var saved = Checkpoint.Save(_runDir, state);
         Assert.IsFalse(File.Exists(saved.File(Checkpoint.GEmaFile)));

@@ -87,11 +87,11 @@ public sealed class DataParallelTests
     private static void AssertSameState(torch.nn.Module module, string file, int step)
     {
         using var scope = NewDisposeScope();
-        var saved = safetensors.load_file(file).tensors;
+        var saved = BigGan.Training.IO.Safetensors.Load(file).tensors;
         foreach (var (name, t) in module.state_dict())
         {
             Assert.IsTrue(saved.TryGetValue(name, out var s), $"{file} lacks {name}");
-            var diff = t.to(ScalarType.Float64).sub(s.to(ScalarType.Float64)).abs().max().item<double>();
+            var diff = t.to(ScalarType.Float64).sub(s.to(ScalarType.Float64)).abs().max().ToDouble();
             if (diff > 2e-5) Assert.Fail($"step {step}: {Path.GetFileName(file)} {name} differs by {diff} between one process (batch 4) and two (2 each)");
         }
     }
@@ -144,10 +144,10 @@ public sealed class DataParallelTests
         foreach (var file in new[] { Checkpoint.GFile, Checkpoint.DFile, Checkpoint.GEmaFile })
         {
             using var scope = NewDisposeScope();
-            var x = safetensors.load_file(a.File(file)).tensors;
-            var y = safetensors.load_file(b.File(file)).tensors;
+            var x = BigGan.Training.IO.Safetensors.Load(a.File(file)).tensors;
+            var y = BigGan.Training.IO.Safetensors.Load(b.File(file)).tensors;
             foreach (var (name, t) in x)
-                CollectionAssert.AreEqual(t.to(ScalarType.Float64).data<double>(), y[name].to(ScalarType.Float64).data<double>(),
+                CollectionAssert.AreEqual(t.to(ScalarType.Float64).ToArray<double>(), y[name].to(ScalarType.Float64).ToArray<double>(),
                     $"{file} {name} differs between the straight run and the resumed one");
         }
         Assert.AreEqual(3, TrainingLog.Read(Path.Combine(split, TrainingLog.DefaultFileName)).Count());

@@ -8,7 +8,7 @@ public sealed class EmaTests
     private static Dictionary<string, double[]> Snapshot(torch.nn.Module m)
     {
         using var scope = NewDisposeScope();
-        return m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float64).data<double>());
+        return m.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float64).ToArray<double>());
     }
 
     private static void Perturb(TinyStack source, ulong seed)

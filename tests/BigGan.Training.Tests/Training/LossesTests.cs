@@ -14,9 +14,9 @@ public sealed class LossesTests
         using var scope = NewDisposeScope();
         var (real, fake) = Losses.Discriminator(tensor(Real), tensor(Fake), LossKind.Hinge);
         // relu(1 - [2, .5, -1, 0]) = [0, .5, 2, 1]; relu(1 + [-2, 0, .5, 3]) = [0, 1, 1.5, 4]
-        Assert.AreEqual(3.5 / 4, real.item<double>(), 1e-12);
-        Assert.AreEqual(6.5 / 4, fake.item<double>(), 1e-12);
-        Assert.AreEqual(-1.5 / 4, Losses.Generator(tensor(Fake)).item<double>(), 1e-12);
+        Assert.AreEqual(3.5 / 4, real.ToDouble(), 1e-12);
+        Assert.AreEqual(6.5 / 4, fake.ToDouble(), 1e-12);
+        Assert.AreEqual(-1.5 / 4, Losses.Generator(tensor(Fake)).ToDouble(), 1e-12);
     }
 
     [TestMethod]
@@ -24,8 +24,8 @@ public sealed class LossesTests
     {
         using var scope = NewDisposeScope();
         var (real, fake) = Losses.Discriminator(zeros(new long[] { 8 }), zeros(new long[] { 8 }));
-        Assert.AreEqual(2.0, real.item<double>() + fake.item<double>(), 1e-12);
-        Assert.AreEqual(0.0, Losses.Generator(zeros(new long[] { 8 })).item<double>(), 1e-12);
+        Assert.AreEqual(2.0, real.ToDouble() + fake.ToDouble(), 1e-12);
+        Assert.AreEqual(0.0, Losses.Generator(zeros(new long[] { 8 })).ToDouble(), 1e-12);
     }
 
     [TestMethod]
@@ -34,9 +34,9 @@ public sealed class LossesTests
         using var scope = NewDisposeScope();
         static double Softplus(double x) => Math.Log(1 + Math.Exp(x));
         var (real, fake) = Losses.Discriminator(tensor(Real), tensor(Fake), LossKind.NonSaturating);
-        Assert.AreEqual(Real.Average(x => Softplus(-x)), real.item<double>(), 1e-12);
-        Assert.AreEqual(Fake.Average(Softplus), fake.item<double>(), 1e-12);
-        Assert.AreEqual(Fake.Average(x => Softplus(-x)), Losses.Generator(tensor(Fake), LossKind.NonSaturating).item<double>(), 1e-12);
+        Assert.AreEqual(Real.Average(x => Softplus(-x)), real.ToDouble(), 1e-12);
+        Assert.AreEqual(Fake.Average(Softplus), fake.ToDouble(), 1e-12);
+        Assert.AreEqual(Fake.Average(x => Softplus(-x)), Losses.Generator(tensor(Fake), LossKind.NonSaturating).ToDouble(), 1e-12);
     }
 
     [TestMethod]
@@ -45,7 +45,7 @@ public sealed class LossesTests
         using var scope = NewDisposeScope();
         var dFake = tensor(Fake, requires_grad: true);
         Losses.Generator(dFake).backward();
-        CollectionAssert.AreEqual(Enumerable.Repeat(-0.25, 4).ToArray(), dFake.grad!.data<double>());
+        CollectionAssert.AreEqual(Enumerable.Repeat(-0.25, 4).ToArray(), dFake.grad!.ToArray<double>());
     }
 
     [TestMethod]
@@ -57,6 +57,6 @@ public sealed class LossesTests
             g = Losses.Generator(tensor(Fake)).MoveToOuterDisposeScope();
         }
         using (g)
-            Assert.AreEqual(-1.5 / 4, g.item<double>(), 1e-12);
+            Assert.AreEqual(-1.5 / 4, g.ToDouble(), 1e-12);
     }
 }

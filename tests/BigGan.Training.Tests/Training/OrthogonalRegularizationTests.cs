@@ -7,17 +7,17 @@ public sealed class OrthogonalRegularizationTests
 {
     private sealed class Net : torch.nn.Module
     {
-        public Net()
+        public Net() : base(nameof(Net))
         {
             using var g = new Generator(3);
             using var scope = NewDisposeScope();
-            register_parameter("conv", new torch.nn.Parameter(randn(new long[] { 4, 3, 2, 2 }, ScalarType.Float64, generator: g)));
-            register_parameter("linear", new torch.nn.Parameter(randn(new long[] { 5, 3 }, ScalarType.Float64, generator: g)));
-            register_parameter("bias", new torch.nn.Parameter(randn(new long[] { 5 }, ScalarType.Float64, generator: g)));
-            register_parameter("shared", new torch.nn.Parameter(randn(new long[] { 6, 3 }, ScalarType.Float64, generator: g)));
+            this.RegisterParameter("conv", new Parameter(randn(new long[] { 4, 3, 2, 2 }, ScalarType.Float64, generator: g)));
+            this.RegisterParameter("linear", new Parameter(randn(new long[] { 5, 3 }, ScalarType.Float64, generator: g)));
+            this.RegisterParameter("bias", new Parameter(randn(new long[] { 5 }, ScalarType.Float64, generator: g)));
+            this.RegisterParameter("shared", new Parameter(randn(new long[] { 6, 3 }, ScalarType.Float64, generator: g)));
         }
 
-        public torch.nn.Parameter this[string name] => named_parameters().Single(p => p.name == name).parameter;
+        public Parameter this[string name] => named_parameters().Single(p => p.name == name).parameter;
     }
 
     // (β/2)·Σ_{i≠j} (w_i·w_j)² by explicit loops over the rows of W = weight viewed as [out, -1].
@@ -44,7 +44,7 @@ public sealed class OrthogonalRegularizationTests
         foreach (var name in new[] { "conv", "linear" })
         {
             var p = net[name];
-            Assert.AreEqual(LoopPenalty(p.data<double>(), (int)p.size(0), 1e-2), OrthogonalRegularization.Penalty(p, 1e-2).item<double>(), 1e-12, name);
+            Assert.AreEqual(LoopPenalty(p.ToArray<double>(), (int)p.size(0), 1e-2), OrthogonalRegularization.Penalty(p, 1e-2).ToDouble(), 1e-12, name);
         }
     }
 
@@ -60,14 +60,14 @@ public sealed class OrthogonalRegularizationTests
         {
             using var g = full(p.shape, 0.125, ScalarType.Float64);
             p.grad = g;
-            existing[name] = p.grad!.data<double>();
+            existing[name] = p.grad!.ToArray<double>();
         }
         var expected = new Dictionary<string, double[]>();
         foreach (var name in new[] { "conv", "linear" })
         {
             var p = net[name];
             var grad = autograd.grad([OrthogonalRegularization.Penalty(p, beta)], [p])[0]!;
-            expected[name] = grad.data<double>();
+            expected[name] = grad.ToArray<double>();
         }
 
         var updated = OrthogonalRegularization.Apply(net, beta, exclude: name => name == "shared");
@@ -75,12 +75,12 @@ public sealed class OrthogonalRegularizationTests
         CollectionAssert.AreEqual(new[] { "conv", "linear" }, updated.ToArray());
         foreach (var name in new[] { "conv", "linear" })
         {
-            var actual = net[name].grad!.data<double>();
+            var actual = net[name].grad!.ToArray<double>();
             for (int i = 0; i < actual.Length; i++)
                 Assert.AreEqual(existing[name][i] + expected[name][i], actual[i], 1e-12, $"{name}[{i}]");
         }
-        CollectionAssert.AreEqual(existing["bias"], net["bias"].grad!.data<double>(), "1-d parameters are skipped");
-        CollectionAssert.AreEqual(existing["shared"], net["shared"].grad!.data<double>(), "excluded parameters are skipped");
+        CollectionAssert.AreEqual(existing["bias"], net["bias"].grad!.ToArray<double>(), "1-d parameters are skipped");
+        CollectionAssert.AreEqual(existing["shared"], net["shared"].grad!.ToArray<double>(), "excluded parameters are skipped");
     }
 
     [TestMethod]
@@ -89,9 +89,9 @@ public sealed class OrthogonalRegularizationTests
         using var net = new Net();
         using var scope = NewDisposeScope();
         var p = net["linear"];
-        var expected = OrthogonalRegularization.Gradient(p, 0.5).data<double>();
+        var expected = OrthogonalRegularization.Gradient(p, 0.5).ToArray<double>();
         OrthogonalRegularization.Apply(net, 0.5);
-        CollectionAssert.AreEqual(expected, p.grad!.data<double>());
+        CollectionAssert.AreEqual(expected, p.grad!.ToArray<double>());
         Assert.IsNull(net["bias"].grad);
     }
 
@@ -109,6 +109,6 @@ public sealed class OrthogonalRegularizationTests
     {
         using var scope = NewDisposeScope();
         var w = eye(3, 5, ScalarType.Float64).mul(2.0);
-        CollectionAssert.AreEqual(new double[15], OrthogonalRegularization.Gradient(w, 1).data<double>());
+        CollectionAssert.AreEqual(new double[15], OrthogonalRegularization.Gradient(w, 1).ToArray<double>());
     }
 }

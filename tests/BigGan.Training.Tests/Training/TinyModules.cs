@@ -1,24 +1,26 @@
 using BigGan.Training.Data;
-using static BigGan.Torch.torch.nn;
+using static TorchSharp.torch.nn;
 
 namespace BigGan.Training.Tests.Training;
 
 /// <summary>A stand-in network: a linear layer plus a float buffer (like BN running stats) and an integer buffer (a counter).</summary>
 internal sealed class TinyNet : Module<Tensor, Tensor>
 {
+    protected override void RegisterComponents() { }
+
     private readonly Parameter _weight;
     private readonly Parameter _bias;
     private readonly Tensor _running;
     private readonly Tensor _count;
 
-    public TinyNet(long inFeatures, long outFeatures, ulong seed, ScalarType dtype = ScalarType.Float32)
+    public TinyNet(long inFeatures, long outFeatures, ulong seed, ScalarType dtype = ScalarType.Float32) : base(nameof(TinyNet))
     {
         using var g = new Generator(seed);
         using var scope = NewDisposeScope();
-        _weight = register_parameter("weight", new Parameter(randn(new[] { outFeatures, inFeatures }, dtype, generator: g).mul(0.5)));
-        _bias = register_parameter("bias", new Parameter(randn(new[] { outFeatures }, dtype, generator: g).mul(0.1)));
-        _running = register_buffer("running", randn(new[] { outFeatures }, dtype, generator: g));
-        _count = register_buffer("count", zeros(new long[] { 1 }, ScalarType.Int64));
+        _weight = this.RegisterParameter("weight", new Parameter(randn(new[] { outFeatures, inFeatures }, dtype, generator: g).mul(0.5)));
+        _bias = this.RegisterParameter("bias", new Parameter(randn(new[] { outFeatures }, dtype, generator: g).mul(0.1)));
+        _running = this.RegisterBuffer("running", randn(new[] { outFeatures }, dtype, generator: g));
+        _count = this.RegisterBuffer("count", zeros(new long[] { 1 }, ScalarType.Int64));
     }
 
     public override Tensor forward(Tensor input)
@@ -27,7 +29,7 @@ internal sealed class TinyNet : Module<Tensor, Tensor>
         if (training)
         {
             using var _ = no_grad();
-            using var m = y.detach().mean(0);
+            using var m = y.detach().mean([0]);
             _running.lerp_(m, 0.1);
             _count.add_(1);
         }
@@ -38,13 +40,15 @@ internal sealed class TinyNet : Module<Tensor, Tensor>
 /// <summary>Two stacked TinyNets under submodule names, so state_dict keys are dotted.</summary>
 internal sealed class TinyStack : Module<Tensor, Tensor>
 {
+    protected override void RegisterComponents() { }
+
     private readonly TinyNet _a;
     private readonly TinyNet _b;
 
-    public TinyStack(long inFeatures, long hidden, long outFeatures, ulong seed)
+    public TinyStack(long inFeatures, long hidden, long outFeatures, ulong seed) : base(nameof(TinyStack))
     {
-        _a = register_module("a", new TinyNet(inFeatures, hidden, seed));
-        _b = register_module("b", new TinyNet(hidden, outFeatures, seed + 1));
+        _a = this.RegisterModule("a", new TinyNet(inFeatures, hidden, seed));
+        _b = this.RegisterModule("b", new TinyNet(hidden, outFeatures, seed + 1));
     }
 
     public override Tensor forward(Tensor input)
