@@ -3,12 +3,13 @@ namespace BigGan.Training.IO;
 /// <summary>
 /// Exact area resampling (what OpenCV's INTER_AREA computes, for any ratio, shrinking or enlarging): each output
 /// sample is the mean of the input over the interval it covers, partly covered samples weighted by the part.
-/// The integral of a piecewise-constant row up to x is the linear interpolation of its prefix sums at x, so every
-/// output is a difference of two interpolated prefix sums: O(pixels), no weight matrices.
+/// Per axis, output i covers [e_i, e_(i+1)) with e_i = i·n/out; with k_i = floor(e_i) and f_i = e_i − k_i, its
+/// integral is (the sum of samples k_i .. k_(i+1)−1) + f_(i+1)·x[k_(i+1)] − f_i·x[k_i]. The sums are one index_add
+/// over the input, so the work is O(pixels) and no temporary is larger than the input.
 /// </summary>
 internal static class AreaResampling
 {
-    /// <summary>Resamples dimensions 1 and 2 of a float64 [C, H, W] tensor to <paramref name="height"/> × <paramref name="width"/>.</summary>
+    /// <summary>Resamples dimensions 1 and 2 of a float [C, H, W] tensor to <paramref name="height"/> × <paramref name="width"/>.</summary>
     public static Tensor Resize(Tensor chw, long height, long width)
     {
         using var scope = torch.NewDisposeScope();
@@ -20,20 +21,29 @@ internal static class AreaResampling
     {
         long n = x.size(dim);
         if (n == outSize) return x.alias();
-        var edgeShape = x.shape;
-        edgeShape[dim] = 1;
-        // prefix[k] = the sum of the first k samples, k = 0..n
-        var prefix = torch.cat([torch.zeros(edgeShape, x.dtype), x.cumsum(dim)], dim);
-        // output i covers [i·n/out, (i+1)·n/out); its boundaries, in input units (i·n is exact in float64)
-        var edges = torch.arange(0, outSize + 1, 1, ScalarType.Float64).mul(n).div(outSize);
-        var below = edges.floor().clamp(0, n - 1);
-        var fraction = edges.sub(below);
-        var index = below.to(ScalarType.Int64);
+        // the edges in input units (i·n is exact in double), the sample each starts in, and the fraction into it
+        var first = new long[outSize + 1];
+        var fraction = new double[outSize + 1];
+        for (long i = 0; i <= outSize; i++)
+        {
+            double edge = (double)(i * n) / outSize;
+            first[i] = Math.Min((long)Math.Floor(edge), n - 1);
+            fraction[i] = edge - first[i];
+        }
+        // segment of each input sample: the output whose whole-sample sum it joins (samples from k_out on join none: slot outSize)
+        var segment = new long[n];
+        for (long i = 0, j = 0; j < n; j++)
+        {
+            while (i < outSize && j >= first[i + 1]) i++;
+            segment[j] = j >= first[outSize] ? outSize : i;
+        }
+        var shape = x.shape;
+        shape[dim] = outSize + 1;
+        var sums = torch.zeros(shape, x.dtype).index_add_(dim, torch.tensor(segment), x, 1);
         var broadcast = Enumerable.Repeat(1L, (int)x.dim()).ToArray();
         broadcast[dim] = outSize + 1;
-        var lower = prefix.index_select(dim, index);
-        var upper = prefix.index_select(dim, index.add(1));
-        var integral = lower.add(upper.sub(lower).mul(fraction.view(broadcast)));
-        return integral.narrow(dim, 1, outSize).sub(integral.narrow(dim, 0, outSize)).mul((double)outSize / n);
+        var partial = x.index_select(dim, torch.tensor(first)).mul(torch.tensor(fraction, x.dtype).view(broadcast));
+        var integral = sums.narrow(dim, 0, outSize).add(partial.narrow(dim, 1, outSize)).sub(partial.narrow(dim, 0, outSize));
+        return integral.mul((double)outSize / n);
     }
 }

@@ -52,11 +52,6 @@ public static class ImageCodec
         if (pixels * 4 > int.MaxValue) throw new InvalidDataException($"the image is {info.Width}×{info.Height}, too large to decode in one piece");
 
         using var scope = torch.NewDisposeScope();
-        // 1 channel only for gray without alpha (at any bit depth); everything else decodes as RGBA, as stored (unpremultiplied)
-        bool gray = info.ColorType == SKColorType.Gray8;
-        var target = gray
-            ? new SKImageInfo(info.Width, info.Height, SKColorType.Gray8, SKAlphaType.Opaque)
-            : new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         Tensor chw;
         if (codec.EncodedFormat == SKEncodedImageFormat.Png && Png16.IsSixteenBit(data))
         {
@@ -64,6 +59,11 @@ public static class ImageCodec
         }
         else
         {
+            // 1 channel only for gray without alpha; everything else decodes as RGBA, as stored (unpremultiplied)
+            bool gray = info.ColorType == SKColorType.Gray8;
+            var target = gray
+                ? new SKImageInfo(info.Width, info.Height, SKColorType.Gray8, SKAlphaType.Opaque)
+                : new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
             var pixelsTensor = gray ? torch.empty([1, info.Height, info.Width], ScalarType.Byte) : torch.empty([info.Height, info.Width, 4], ScalarType.Byte);
             SKCodecResult result;
             fixed (byte* p = pixelsTensor.bytes) result = codec.GetPixels(target, (IntPtr)p);
@@ -75,8 +75,8 @@ public static class ImageCodec
         }
         // OpenCV applied EXIF orientation when asked for a color or gray conversion, not for IMREAD_UNCHANGED; so do we
         if (mode != ImageReadMode.Unchanged) chw = ExifOrientation.Apply(chw, codec.EncodedOrigin);
-        if (mode == ImageReadMode.Gray && !gray) chw = Luma(chw);
-        if (mode == ImageReadMode.Rgb && gray) chw = chw.expand(3, -1, -1);
+        if (mode == ImageReadMode.Gray && chw.size(0) == 3) chw = Luma(chw);
+        if (mode == ImageReadMode.Rgb && chw.size(0) == 1) chw = chw.expand(3, -1, -1);
         return chw.contiguous().MoveToOuterDisposeScope();
     }
 

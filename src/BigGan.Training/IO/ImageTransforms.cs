@@ -29,7 +29,7 @@ public static class ImageTransforms
         Tensor resized;
         if (interpolation == ImageInterpolation.Area)
         {
-            resized = AreaResampling.Resize(image.to(ScalarType.Float64), height, width);
+            resized = AreaResampling.Resize(image.to(ScalarType.Float32), height, width);
         }
         else
         {
