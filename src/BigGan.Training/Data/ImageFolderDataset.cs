@@ -120,7 +120,7 @@ public sealed class ImageFolderDataset : IImageDataset
     {
         using var scope = torch.NewDisposeScope();
         Tensor image;
-        try { image = Images.Read(path, Channels == 1 ? ImageReadMode.Gray : ImageReadMode.Rgb); }
+        try { image = ImageCodec.Read(path, Channels == 1 ? ImageReadMode.Gray : ImageReadMode.Rgb); }
         catch (Exception e) when ((e is IOException or UnauthorizedAccessException or System.Runtime.InteropServices.ExternalException or ArgumentException)
                                   && !e.Message.Contains(path, StringComparison.Ordinal))
         {
@@ -138,7 +138,7 @@ public sealed class ImageFolderDataset : IImageDataset
     {
         using var scope = torch.NewDisposeScope();
         Tensor image;
-        try { image = Images.Read(path, ImageReadMode.Unchanged); }
+        try { image = ImageCodec.Read(path, ImageReadMode.Unchanged); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
         var s = image.shape;
         if (s[0] == 1) return true;

@@ -16,9 +16,9 @@ internal static class PixelOps
         var s = image.shape;
         long side = Math.Min(s[1], s[2]);
         using var scope = torch.NewDisposeScope();
-        var square = side == s[1] && side == s[2] ? image.alias() : Images.CenterCrop(image, side, side);
+        var square = side == s[1] && side == s[2] ? image.alias() : ImageTransforms.CenterCrop(image, side, side);
         var fitted = side == resolution ? square.contiguous()
-            : Images.Resize(square, resolution, resolution, side > resolution ? IO.InterpolationMode.Area : IO.InterpolationMode.Bilinear);
+            : ImageTransforms.Resize(square, resolution, resolution, side > resolution ? ImageInterpolation.Area : ImageInterpolation.Bilinear);
         return fitted.MoveToOuterDisposeScope();
     }
 

@@ -26,7 +26,7 @@ public static class PhaseConvolution
             for (int b = 0; b < 2; b++)
             {
                 var window = padded.narrow(2, a, h + 1).narrow(3, b, w + 1);
-                cols[b] = nn.functional.conv2d(window, Fold(rows, 3, b), bias);
+                cols[b] = Convolution.Conv2d(window, Fold(rows, 3, b), bias);
             }
             phaseRows[a] = channelsLast  // interleave in NHWC order so the result stays channels-last without another copy
                 ? stack([cols[0].permute(0, 2, 3, 1), cols[1].permute(0, 2, 3, 1)], 3)  // [N, H, W, 2, Co]
@@ -47,7 +47,7 @@ public static class PhaseConvolution
         CheckConv3x3(input, weight, nameof(Conv3x3AvgPool));
         using var scope = NewDisposeScope();
         var kernel = Spread(Spread(weight, 2), 3).mul(0.25);
-        return nn.functional.conv2d(input, kernel, bias, strides: [2, 2], padding: [1, 1]).MoveToOuterDisposeScope();
+        return Convolution.Conv2d(input, kernel, bias, stride: 2, padding: 1).MoveToOuterDisposeScope();
     }
 
     // Phase a of the nearest-upsampled 3-tap kernel along `dim` as 2 taps.

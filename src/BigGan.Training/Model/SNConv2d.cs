@@ -29,7 +29,7 @@ public sealed class SNConv2d : SpectralNorm, ILayer
     public Tensor forward(Tensor input)
     {
         using var w = NormalizedWeight();
-        return nn.functional.conv2d(input, w, bias, padding: [Padding, Padding]);
+        return Convolution.Conv2d(input, w, bias, padding: Padding);
     }
 
     /// <summary>forward(interpolate(input, scale_factor: 2)) for this 3×3, padding-1 conv, computed exactly as four

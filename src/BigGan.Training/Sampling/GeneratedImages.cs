@@ -10,7 +10,7 @@ public static class GeneratedImages
     public static Tensor ToUint8(Tensor images)
     {
         CheckImages(images);
-        return Images.ToUint8(images, (-1, 1));
+        return ImageGrid.ToUint8(images, (-1, 1));
     }
 
     /// <summary>One CHW float array per image, in the requested range.</summary>
@@ -39,7 +39,7 @@ public static class GeneratedImages
         var bytes = ToUint8(images);
         var n = images.shape[0];
         var result = new byte[n][];
-        for (long i = 0; i < n; i++) result[i] = Images.EncodePng(bytes[i]);
+        for (long i = 0; i < n; i++) result[i] = ImageCodec.EncodePng(bytes[i]);
         return result;
     }
 

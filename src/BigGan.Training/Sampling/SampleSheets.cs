@@ -100,6 +100,6 @@ public static class SampleSheets
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        Images.SaveImage(images, full, nrow: columns);
+        ImageGrid.SaveImage(images, full, nrow: columns);
     }
 }

@@ -78,7 +78,7 @@ internal static class DataFixtures
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var t = tensor(chw, [channels, height, width]);
-        BigGan.Training.IO.Images.WritePng(t, path);
+        BigGan.Training.IO.ImageCodec.WritePng(t, path);
     }
 
     /// <summary>A gray image whose pixel (y, x) is f(y, x).</summary>

@@ -182,7 +182,7 @@ public sealed class BigGanSamplerTests
         CollectionAssert.AreEqual(images[1].ToArray<float>(), signed[1]);
         for (int i = 0; i < signed[0].Length; i++) Assert.AreEqual((signed[0][i] + 1) * 127.5f, bytes[0][i], 1e-3f);
         var pngs = sampler.SamplePng([1, 3], 1, 1.0, 2);
-        using var decoded = BigGan.Training.IO.Images.Decode(pngs[1], BigGan.Training.IO.ImageReadMode.Unchanged);
+        using var decoded = BigGan.Training.IO.ImageCodec.Decode(pngs[1], BigGan.Training.IO.ImageReadMode.Unchanged);
         CollectionAssert.AreEqual(new long[] { 1, 64, 64 }, decoded.shape);
         using var expected = GeneratedImages.ToUint8(images)[1];
         CollectionAssert.AreEqual(expected.ToArray<byte>(), decoded.ToArray<byte>());

@@ -38,7 +38,7 @@ public sealed class SamplingCliTests
         var (code, text) = Biggan("sample", "--run", _run, "--out", sheet, "--per-class", "3", "--classes", "dog,0", "--truncation", "0.5", "--seed", "4");
         Assert.AreEqual(0, code, text);
         StringAssert.Contains(text, "step 7");
-        using (var png = BigGan.Training.IO.Images.Read(sheet, BigGan.Training.IO.ImageReadMode.Unchanged))
+        using (var png = BigGan.Training.IO.ImageCodec.Read(sheet, BigGan.Training.IO.ImageReadMode.Unchanged))
             CollectionAssert.AreEqual(new long[] { 3, 2 * 34 + 2, 3 * 34 + 2 }, png.shape);
 
         var npz = Path.Combine(_dir, "out", "samples.npz");
@@ -61,7 +61,7 @@ public sealed class SamplingCliTests
         var path = Path.Combine(_dir, "interp.png");
         var (code, text) = Biggan("interpolate", "--run", _run, "--out", path, "--mode", "both", "--rows", "2", "--midpoints", "1");
         Assert.AreEqual(0, code, text);
-        using var png = BigGan.Training.IO.Images.Read(path, BigGan.Training.IO.ImageReadMode.Unchanged);
+        using var png = BigGan.Training.IO.ImageCodec.Read(path, BigGan.Training.IO.ImageReadMode.Unchanged);
         CollectionAssert.AreEqual(new long[] { 3, 2 * 34 + 2, 3 * 34 + 2 }, png.shape);
     }
 

@@ -46,7 +46,7 @@ public sealed class SheetsAndExportTests
 
         var path = Path.Combine(_dir, "sheets", "classes.png");
         SampleSheets.WriteClassSheet(sampler, path, null, 4, 1.0, 0);
-        using var png = BigGan.Training.IO.Images.Read(path, BigGan.Training.IO.ImageReadMode.Unchanged);
+        using var png = BigGan.Training.IO.ImageCodec.Read(path, BigGan.Training.IO.ImageReadMode.Unchanged);
         CollectionAssert.AreEqual(new long[] { 3, 3 * 34 + 2, 4 * 34 + 2 }, png.shape); // 3 classes × 4 columns, padding 2
     }
 
@@ -71,7 +71,7 @@ public sealed class SheetsAndExportTests
         }
         var path = Path.Combine(_dir, "interp.png");
         SampleSheets.WriteInterpolationSheet(sampler, path, InterpolationMode.Both, 3, 2, 1.0, 1);
-        using var png = BigGan.Training.IO.Images.Read(path, BigGan.Training.IO.ImageReadMode.Unchanged);
+        using var png = BigGan.Training.IO.ImageCodec.Read(path, BigGan.Training.IO.ImageReadMode.Unchanged);
         CollectionAssert.AreEqual(new long[] { 3, 3 * 34 + 2, 4 * 34 + 2 }, png.shape);
         Assert.ThrowsExactly<ArgumentException>(() => SampleSheets.InterpolationGrid(sampler, InterpolationMode.Z, 0, 1, 1.0, 0));
         Assert.ThrowsExactly<ArgumentException>(() => SampleSheets.InterpolationGrid(sampler, InterpolationMode.Z, 1, 1, 1.0, 0, classes: [9]));
@@ -170,7 +170,7 @@ public sealed class SheetsAndExportTests
 
         using var images = sampler.Sample([0, 1, 2], 3, 1.0, 2);
         using var expected = GeneratedImages.ToUint8(images);
-        using var png = BigGan.Training.IO.Images.Read(Path.Combine(folder, "1", "0001.png"), BigGan.Training.IO.ImageReadMode.Unchanged);
+        using var png = BigGan.Training.IO.ImageCodec.Read(Path.Combine(folder, "1", "0001.png"), BigGan.Training.IO.ImageReadMode.Unchanged);
         CollectionAssert.AreEqual(expected[4].ToArray<byte>(), png.ToArray<byte>());
 
         // an existing export is kept unless overwrite is asked for
