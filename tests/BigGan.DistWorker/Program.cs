@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 // prints "ERROR <type>: <message>" on stderr and exits 3. Every scenario is bounded in time.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: BigGan.DistWorker <collectives|syncbn|loop|init|mismatch> [--timeout-ms N] [--key value]...");
+    Console.Error.WriteLine("usage: BigGan.DistWorker <collectives|syncbn|syncbn-dead-peer|loop|init|mismatch> [--timeout-ms N] [--key value]...");
     return 2;
 }
 var options = new Dictionary<string, string>();
@@ -28,6 +28,7 @@ try
         "loop" => Scenarios.Loop(timeout, Opt("max-seconds", 60)),
         "init" => Scenarios.Init(timeout),
         "mismatch" => Scenarios.Mismatch(timeout),
+        "syncbn-dead-peer" => Scenarios.SyncBatchNormDeadPeer(timeout),
         _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
     };
     Console.Out.WriteLine("RESULT " + JsonSerializer.Serialize(result));
@@ -171,6 +172,29 @@ internal static class Scenarios
         using var t = ones([distributed.get_rank() == 0 ? 4 : 4096], float32);
         distributed.all_reduce(t);
         return new Dictionary<string, object> { ["result"] = t.data<float>().ToArray().Take(4).ToArray() };
+    }
+
+    /// <summary>Rank 1 leaves after the forward pass of a cross-replica batch norm, so rank 0's backward pass cannot
+    /// communicate. That failure happens inside libtorch's autograd engine, where it must not abort the process: the
+    /// gradient comes back NaN and the next collective throws it.</summary>
+    public static Dictionary<string, object> SyncBatchNormDeadPeer(TimeSpan timeout)
+    {
+        distributed.init_process_group("gloo", timeout);
+        int rank = distributed.get_rank();
+        using var scope = NewDisposeScope();
+        var x = randn([4, 3, 2, 2], float32).requires_grad_();
+        var y = distributed.sync_batch_norm(x, null, null, training: true);
+        if (rank != 0) return new Dictionary<string, object> { ["rank"] = rank, ["left"] = true };
+        y.mul(2.0).add(x).sum().backward(); // the peer is gone: the allreduce inside the backward pass fails
+        var gradIsNaN = x.grad!.isnan().all().item<bool>();
+        string next;
+        try
+        {
+            distributed.barrier();
+            next = "no error";
+        }
+        catch (DistributedException e) { next = e.Message; }
+        return new Dictionary<string, object> { ["rank"] = rank, ["grad_is_nan"] = gradIsNaN, ["next"] = next };
     }
 
     public static Dictionary<string, object> Init(TimeSpan timeout)

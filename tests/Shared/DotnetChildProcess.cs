@@ -60,7 +60,15 @@ internal class DotnetChildProcess : IDisposable
     };
 
     /// <summary>A TCP port on 127.0.0.1 that nothing listens on right now.</summary>
-    public static int FreePort() => BigGan.Torch.LocalLaunch.FreeLoopbackPort();
+    public static int FreePort()
+    {
+        // Asked of the OS here rather than of a library, so this file compiles into either test project.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
 
     /// <summary>Waits for the exit (and for the output readers to drain); false when the limit passes first.</summary>
     public bool TryWaitForExit(TimeSpan limit)

@@ -220,7 +220,10 @@ public sealed unsafe class ProcessGroup : IDisposable
 
     /// <summary>Marks the group failed (e.g. a collective inside autograd's backward, which cannot throw): every
     /// later collective throws this failure instead of communicating.</summary>
-    internal void Fail(string why) => _failure ??= why;
+    internal void Fail(string why, bool replace = false)
+    {
+        if (replace || _failure is null) _failure = why;
+    }
 
     private void ThrowIfUnusable()
     {

@@ -115,7 +115,7 @@ internal static class SyncBatchNorm
             }
             catch (Exception e)
             {
-                group.Fail($"sync_batch_norm backward: {e.Message}");
+                group.Fail($"sync_batch_norm backward: {e.Message}", replace: true);
                 try { return [full_like(grad_output, double.NaN), null!, null!]; }
                 catch (Exception) { return [grad_output, null!, null!]; }
             }
