@@ -83,9 +83,13 @@ internal static unsafe class GlooNative
         }
         else
         {
-            foreach (var dir in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(GlooNative).Assembly.Location) }.Where(d => !string.IsNullOrEmpty(d)).Distinct())
+            var dirs = new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(GlooNative).Assembly.Location) }
+                .Where(d => !string.IsNullOrEmpty(d))
+                .Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d!)))
+                .Distinct();
+            foreach (var dir in dirs)
             {
-                foreach (var path in new[] { Path.Combine(dir!, LibraryName), Path.Combine(dir!, "runtimes", "linux-x64", "native", LibraryName) })
+                foreach (var path in new[] { Path.Combine(dir, LibraryName), Path.Combine(dir, "runtimes", "linux-x64", "native", LibraryName) })
                 {
                     tried.Add(path);
                     if (!File.Exists(path)) continue;
@@ -135,7 +139,9 @@ internal static unsafe class GlooNative
         }
         catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
         {
-            return e.Message.TrimEnd('.');
+            // .NET prefixes the loader's own words (dlerror, on its last line) with generic advice: keep the words.
+            var lines = e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return (lines.Length > 0 ? lines[^1] : e.Message).TrimEnd('.');
         }
     }
 

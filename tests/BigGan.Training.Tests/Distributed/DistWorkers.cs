@@ -57,8 +57,12 @@ internal sealed class DistWorkers : IDisposable
 
         public int Rank { get; }
 
-        public static Worker Start(string scenario, int rank, int worldSize, int port, string[] options) =>
-            new(rank, [scenario, .. options], RankEnvironment(port, rank, worldSize));
+        public static Worker Start(string scenario, int rank, int worldSize, int port, string[] options, IReadOnlyDictionary<string, string>? environment = null)
+        {
+            var env = RankEnvironment(port, rank, worldSize);
+            foreach (var (k, v) in environment ?? new Dictionary<string, string>()) env[k] = v;
+            return new(rank, [scenario, .. options], env);
+        }
 
         /// <summary>The JSON the worker printed after "RESULT "; fails with the worker's output when there is none.</summary>
         public JsonElement Result()

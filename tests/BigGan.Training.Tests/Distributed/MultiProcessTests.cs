@@ -182,6 +182,18 @@ public sealed class MultiProcessTests
         Assert.IsTrue(all.Any(w => w.Stderr.Contains("rank 1 was claimed by 2 processes")), describe());
     }
 
+    [TestMethod]
+    public void AMissingGlooShimIsReportedWithWhatToDo()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-dir", "libbiggan_gloo.so");
+        using var w = DistWorkers.Worker.Start("init", 0, 1, BigGan.Tests.Shared.DotnetChildProcess.FreePort(), ["--timeout-ms", "5000"],
+            new Dictionary<string, string> { ["BIGGAN_GLOO_LIB"] = missing });
+        Assert.IsTrue(w.TryWaitForExit(ExitLimit), w.Describe());
+        Assert.AreEqual(3, w.ExitCode, w.Describe());
+        StringAssert.Contains(w.Stderr, "DllNotFoundException", w.Describe());
+        StringAssert.Contains(w.Stderr, $"BIGGAN_GLOO_LIB={missing}", w.Describe());
+    }
+
     private static double[] Doubles(Tensor t) => t.detach().to(float64).data<double>().ToArray();
 
     private static double[] Concat(JsonElement[] ranks, string name) => ranks.SelectMany(r => r.Doubles(name)).ToArray();
