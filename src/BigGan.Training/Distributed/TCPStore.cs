@@ -293,7 +293,8 @@ public sealed class TCPStore : IDisposable
         private static IPAddress BindAddress(string host)
         {
             if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return IPAddress.Loopback;
-            if (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip)) return ip;
+            if (IPAddress.TryParse(host, out var ip))
+                return IPAddress.IsLoopback(ip) ? ip : ip.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
             return IPAddress.Any;
         }
 
