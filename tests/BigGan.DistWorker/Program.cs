@@ -1,15 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using BigGan.Torch;
-using static BigGan.Torch.torch;
+using BigGan.Training.Distributed;
+using TorchSharp;
+using static TorchSharp.torch;
 
 // One rank of a distributed test: `BigGan.DistWorker <scenario> [--key value]...`, with the torchrun variables
 // (MASTER_ADDR, MASTER_PORT, RANK, WORLD_SIZE) in the environment. Prints "RESULT <json>" on stdout and exits 0, or
 // prints "ERROR <type>: <message>" on stderr and exits 3. Every scenario is bounded in time.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: BigGan.DistWorker <collectives|syncbn|loop|init|mismatch> [--timeout-ms N] [--key value]...");
+    Console.Error.WriteLine("usage: BigGan.DistWorker <collectives|syncbn|syncbn-dead-peer|loop|init|mismatch> [--timeout-ms N] [--key value]...");
     return 2;
 }
 var options = new Dictionary<string, string>();
@@ -27,6 +28,7 @@ try
         "loop" => Scenarios.Loop(timeout, Opt("max-seconds", 60)),
         "init" => Scenarios.Init(timeout),
         "mismatch" => Scenarios.Mismatch(timeout),
+        "syncbn-dead-peer" => Scenarios.SyncBatchNormDeadPeer(timeout),
         _ => throw new ArgumentException($"unknown scenario '{args[0]}'"),
     };
     Console.Out.WriteLine("RESULT " + JsonSerializer.Serialize(result));
@@ -55,28 +57,28 @@ internal static class Scenarios
 
         var sum = full([4], rank + 1, float32);
         distributed.all_reduce(sum);
-        r["sum"] = sum.data<float>();
+        r["sum"] = sum.data<float>().ToArray();
 
         var avg = tensor(new double[] { 2.0 * rank, 1.0, rank == 0 ? 10.0 : -10.0 });
         distributed.all_reduce(avg, ReduceOp.AVG);
-        r["avg"] = avg.data<double>();
+        r["avg"] = avg.data<double>().ToArray();
 
         var ints = full([3], 10 * (rank + 1), int64);
         distributed.all_reduce(ints);
-        r["int_sum"] = ints.data<long>();
+        r["int_sum"] = ints.data<long>().ToArray();
 
         // A non-contiguous view is reduced in place through a contiguous copy.
         var baseT = arange(0, 12, 1, float32).reshape(3, 4);
         var view = baseT.t();
         distributed.all_reduce(view);
-        r["transposed_sum"] = baseT.data<float>();
+        r["transposed_sum"] = baseT.data<float>().ToArray();
 
         var b0 = arange(0, 5, 1, float32).mul(rank + 1);
         distributed.broadcast(b0, 0);
-        r["broadcast_from_0"] = b0.data<float>();
+        r["broadcast_from_0"] = b0.data<float>().ToArray();
         var bl = arange(0, 5, 1, float32).mul(rank + 1);
         distributed.broadcast(bl, world - 1);
-        r["broadcast_from_last"] = bl.data<float>();
+        r["broadcast_from_last"] = bl.data<float>().ToArray();
 
         var sw = Stopwatch.StartNew();
         distributed.barrier();
@@ -89,14 +91,14 @@ internal static class Scenarios
             zeros([0], float32), full([2, 2, 2], -(rank + 1), float32), full([1], 0.5 * rank, float64),
         };
         distributed.all_reduce_coalesced(list, ReduceOp.AVG, bucketBytes: 64);
-        r["coalesced_avg"] = list.Select(t => t.dtype == float64 ? t.data<double>() : t.data<float>().Select(x => (double)x).ToArray()).ToArray();
+        r["coalesced_avg"] = list.Select(t => t.dtype == float64 ? t.data<double>().ToArray() : t.data<float>().ToArray().Select(x => (double)x).ToArray()).ToArray();
         var list2 = new List<Tensor> { full([5], rank + 1, float32), full([3], rank + 1, float32) };
         distributed.all_reduce_coalesced(list2, ReduceOp.SUM);
-        r["coalesced_sum"] = list2.Select(t => t.data<float>()).ToArray();
+        r["coalesced_sum"] = list2.Select(t => t.data<float>().ToArray()).ToArray();
 
         var bc = new List<Tensor> { full([4], rank + 1, float32), full([2, 3], 10 * (rank + 1), float64) };
         distributed.broadcast_coalesced(bc, src: world - 1, bucketBytes: 16);
-        r["broadcast_coalesced"] = bc.Select(t => t.dtype == float64 ? t.data<double>() : t.data<float>().Select(x => (double)x).ToArray()).ToArray();
+        r["broadcast_coalesced"] = bc.Select(t => t.dtype == float64 ? t.data<double>().ToArray() : t.data<float>().ToArray().Select(x => (double)x).ToArray()).ToArray();
 
         // The rendezvous store doubles as a small key-value exchange.
         pg.store!.set($"hello/{rank}", $"from rank {rank}");
@@ -133,14 +135,14 @@ internal static class Scenarios
         return new Dictionary<string, object>
         {
             ["rank"] = rank,
-            ["y"] = y.detach().data<double>(),
-            ["y2"] = y2.detach().data<double>(),
-            ["eval"] = eval.detach().data<double>(),
-            ["running_mean"] = rm.data<double>(),
-            ["running_var"] = rv.data<double>(),
-            ["grad_x"] = x.grad!.data<double>(),
-            ["grad_weight"] = weight.grad!.data<double>(),
-            ["grad_bias"] = bias.grad!.data<double>(),
+            ["y"] = y.detach().data<double>().ToArray(),
+            ["y2"] = y2.detach().data<double>().ToArray(),
+            ["eval"] = eval.detach().data<double>().ToArray(),
+            ["running_mean"] = rm.data<double>().ToArray(),
+            ["running_var"] = rv.data<double>().ToArray(),
+            ["grad_x"] = x.grad!.data<double>().ToArray(),
+            ["grad_weight"] = weight.grad!.data<double>().ToArray(),
+            ["grad_bias"] = bias.grad!.data<double>().ToArray(),
         };
     }
 
@@ -169,7 +171,30 @@ internal static class Scenarios
         distributed.init_process_group("gloo", timeout);
         using var t = ones([distributed.get_rank() == 0 ? 4 : 4096], float32);
         distributed.all_reduce(t);
-        return new Dictionary<string, object> { ["result"] = t.data<float>().Take(4).ToArray() };
+        return new Dictionary<string, object> { ["result"] = t.data<float>().ToArray().Take(4).ToArray() };
+    }
+
+    /// <summary>Rank 1 leaves after the forward pass of a cross-replica batch norm, so rank 0's backward pass cannot
+    /// communicate. That failure happens inside libtorch's autograd engine, where it must not abort the process: the
+    /// gradient comes back NaN and the next collective throws it.</summary>
+    public static Dictionary<string, object> SyncBatchNormDeadPeer(TimeSpan timeout)
+    {
+        distributed.init_process_group("gloo", timeout);
+        int rank = distributed.get_rank();
+        using var scope = NewDisposeScope();
+        var x = randn([4, 3, 2, 2], float32).requires_grad_();
+        var y = distributed.sync_batch_norm(x, null, null, training: true);
+        if (rank != 0) return new Dictionary<string, object> { ["rank"] = rank, ["left"] = true };
+        y.mul(2.0).add(x).sum().backward(); // the peer is gone: the allreduce inside the backward pass fails
+        var gradIsNaN = x.grad!.isnan().all().item<bool>();
+        string next;
+        try
+        {
+            distributed.barrier();
+            next = "no error";
+        }
+        catch (DistributedException e) { next = e.Message; }
+        return new Dictionary<string, object> { ["rank"] = rank, ["grad_is_nan"] = gradIsNaN, ["next"] = next };
     }
 
     public static Dictionary<string, object> Init(TimeSpan timeout)

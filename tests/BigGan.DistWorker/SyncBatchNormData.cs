@@ -1,5 +1,5 @@
-using BigGan.Torch;
-using static BigGan.Torch.torch;
+using TorchSharp;
+using static TorchSharp.torch;
 
 /// <summary>The global batch of the cross-replica batch-norm test, made from a seed so every process (workers and
 /// the test's single-process reference) builds the same tensors (float64).</summary>
