@@ -35,7 +35,7 @@ public sealed class GaussianStatisticsAccumulator : IDisposable
             _outer = torch.zeros([shape[1], shape[1]], ScalarType.Float64).DetachFromDisposeScope();
         }
         var c = x - _shift;
-        _sum!.add_(c.sum(0));
+        _sum!.add_(c.sum([0]));
         _outer!.add_(c.t().mm(c));
         _count += shape[0];
     }

@@ -1,4 +1,6 @@
 using TorchSharp;
+using BigGan.Training.Model;
+using Generator = TorchSharp.torch.Generator;
 using F = TorchSharp.torch.nn.functional;
 using TorchSharp.Utils;
 
@@ -54,7 +56,8 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
     {
         CheckImages(x);
         using var scope = torch.NewDisposeScope();
-        var h = x;
+        // Channels-last, as G and D: oneDNN's few-channel NCHW convolution backward is unreliable (see Convolution).
+        var h = x.contiguous(MemoryFormat.ChannelsLast);
         for (int i = 0; i < _convs.Length; i++)
         {
             h = _convs[i].Forward(h, train);
@@ -151,7 +154,7 @@ public sealed class SmallCnnClassifier : torch.nn.Module<Tensor, Tensor>, IFeatu
 
         public Tensor Forward(Tensor x, bool train)
         {
-            using var c = F.conv2d(x, _weight, padding: [1, 1]);
+            using var c = Convolution.Conv2d(x, _weight, padding: 1);
             using var n = F.batch_norm(c, _runningMean, _runningVar, _gamma, _beta, training: train, momentum: 0.1, eps: 1e-5);
             return n.relu();
         }

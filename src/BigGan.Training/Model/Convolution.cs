@@ -1,22 +1,39 @@
 namespace BigGan.Training.Model;
 
-/// <summary>The one conv2d every BigGAN layer goes through.</summary>
+/// <summary>The conv2d every BigGAN layer goes through: libtorch's, around two of its CPU pitfalls.</summary>
 public static class Convolution
 {
     /// <summary>
-    /// nn.functional.conv2d, except that a one-channel input whose gradient is needed gets a zero second channel (and
-    /// the weight a zero second input slice): libtorch 2.10's CPU convolution backward (oneDNN, TorchSharp 0.107)
-    /// returns a wrong, run-to-run different input gradient for one-channel inputs when it runs on several threads
-    /// (ConvolutionTests reproduces it), which made D's gradient to G garbage on gray images. Same values.
+    /// nn.functional.conv2d with the same values, except that
+    /// <list type="bullet">
+    /// <item>a 1×1 convolution is a matrix product over channels (one GEMM on channels-last data; libtorch would send a
+    /// small single-threaded one to NNPACK, which fails to initialise on many machines and warns on every call);</item>
+    /// <item>a one-channel input whose gradient is needed gets a zero second channel, and the layout becomes
+    /// channels-last: libtorch 2.10's CPU convolution backward (oneDNN) returns a wrong, run-to-run different input
+    /// gradient on several threads for NCHW data with few channels, and a one-channel tensor is NCHW whatever its
+    /// strides (ConvolutionTests reproduces it). That garbage is D's gradient to G on gray images.</item>
+    /// </list>
     /// </summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, long stride = 1, long padding = 0)
     {
-        long[] strides = [stride, stride], pads = [padding, padding];
-        if (input.dim() != 4 || input.shape[1] != 1 || !input.requires_grad)
-            return nn.functional.conv2d(input, weight, bias, strides, pads);
+        if (input.dim() != 4 || weight.dim() != 4)
+            throw new ArgumentException($"conv2d expects a 4-d input and weight, got [{string.Join(", ", input.shape)}] and [{string.Join(", ", weight.shape)}]");
         using var scope = NewDisposeScope();
-        var x = cat([input, zeros_like(input)], 1).contiguous(MemoryFormat.ChannelsLast);
-        var w = cat([weight, zeros_like(weight)], 1);
-        return nn.functional.conv2d(x, w, bias, strides, pads).MoveToOuterDisposeScope();
+        Tensor result;
+        if (weight.shape[2] == 1 && weight.shape[3] == 1 && stride == 1 && padding == 0 && weight.shape[1] == input.shape[1])
+        {
+            var nhwc = nn.functional.linear(input.permute(0, 2, 3, 1), weight.flatten(1), bias);
+            result = nhwc.permute(0, 3, 1, 2);
+        }
+        else if (input.shape[1] == 1 && input.requires_grad)
+        {
+            var x = cat([input, zeros_like(input)], 1).contiguous(MemoryFormat.ChannelsLast);
+            result = nn.functional.conv2d(x, cat([weight, zeros_like(weight)], 1), bias, [stride, stride], [padding, padding]);
+        }
+        else
+        {
+            result = nn.functional.conv2d(input, weight, bias, [stride, stride], [padding, padding]);
+        }
+        return result.MoveToOuterDisposeScope();
     }
 }

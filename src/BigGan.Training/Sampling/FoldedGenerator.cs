@@ -103,7 +103,7 @@ internal sealed class FoldedGenerator : IDisposable
         }
         var n = h.shape[0];
         h = ScaleShiftRelu(h, _outScale.expand(n, _outScale.shape[1]), _outShift.expand(n, _outShift.shape[1]));
-        h = F.conv2d(h, _outW, _outB, padding: [1, 1]).tanh_();
+        h = Convolution.Conv2d(h, _outW, _outB, padding: 1).tanh_();
         return h.contiguous().MoveToOuterDisposeScope();
     }
 
@@ -112,11 +112,11 @@ internal sealed class FoldedGenerator : IDisposable
         var (scale1, shift1) = ScaleShift(b.Bn1, condition);
         var h = ScaleShiftRelu(x, scale1, shift1);
         // conv3x3(upsample2x(h)) as one 2×2 conv producing the four output phases, interleaved together with bn2 + ReLU
-        var phases = F.conv2d(h, b.PhaseW, b.PhaseB, padding: [1, 1]);
+        var phases = Convolution.Conv2d(h, b.PhaseW, b.PhaseB, padding: 1);
         var (scale2, shift2) = ScaleShift(b.Bn2, condition);
         h = PhaseScaleShiftRelu(phases, scale2, shift2);
-        h = F.conv2d(h, b.Conv2W, b.Conv2B, padding: [1, 1]);
-        var shortcut = F.conv2d(x, b.ScW, b.ScB);
+        h = Convolution.Conv2d(h, b.Conv2W, b.Conv2B, padding: 1);
+        var shortcut = Convolution.Conv2d(x, b.ScW, b.ScB);
         AddUpsampled(h, shortcut);
         return h;
     }
@@ -189,14 +189,14 @@ internal sealed class FoldedGenerator : IDisposable
     {
         var s = x.shape;
         long n = s[0], h = s[2], w = s[3];
-        var q = F.conv2d(x, a.Theta).view(n, a.C8, h * w);
-        var k = F.max_pool2d(F.conv2d(x, a.Phi), [2, 2]).view(n, a.C8, -1);
-        var v = F.max_pool2d(F.conv2d(x, a.G), [2, 2]).view(n, a.C2, -1);
+        var q = Convolution.Conv2d(x, a.Theta).view(n, a.C8, h * w);
+        var k = F.max_pool2d(Convolution.Conv2d(x, a.Phi), [2, 2]).view(n, a.C8, -1);
+        var v = F.max_pool2d(Convolution.Conv2d(x, a.G), [2, 2]).view(n, a.C2, -1);
         var beta = F.softmax(q.transpose(1, 2).bmm(k), -1);
         var attended = x.is_contiguous(MemoryFormat.ChannelsLast)
             ? beta.bmm(v.transpose(1, 2)).view(n, h, w, a.C2).permute(0, 3, 1, 2)
             : v.bmm(beta.transpose(1, 2)).view(n, a.C2, h, w);
-        return F.conv2d(attended, a.O).add_(x);
+        return Convolution.Conv2d(attended, a.O).add_(x);
     }
 
     private Bn FoldBn(ConditionalBatchNorm bn)

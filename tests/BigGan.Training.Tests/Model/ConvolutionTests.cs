@@ -1,43 +1,44 @@
 using BigGan.Training.Model;
-
 namespace BigGan.Training.Tests.Model;
 
+/// <summary>
+/// libtorch 2.10's CPU convolution backward (oneDNN) returns wrong, often NaN, input gradients on several threads for
+/// few-channel NCHW data, one-channel inputs included whatever their strides. BigGAN's layers run channels-last and
+/// give one-channel inputs a zero second channel (Convolution.Conv2d); these shapes are the ones that failed.
+/// </summary>
 [TestClass]
 public sealed class ConvolutionTests
 {
-    // One-channel input, few output channels: the shape for which libtorch 2.10's multi-threaded conv backward returned
-    // a different (often NaN) input gradient on most runs.
-    private static (Tensor output, Tensor gradInput) Run(Tensor x0, Tensor w, Tensor upstream)
-    {
-        var x = x0.clone().requires_grad_();
-        var y = Convolution.Conv2d(x, w, padding: 1);
-        y.mul(upstream).sum().backward();
-        return (y.detach(), x.grad!.clone());
-    }
-
     [TestMethod]
-    public void OneChannelInputGradientIsRepeatableAndCorrectOnSeveralThreads()
+    public void FewChannelInputGradientsOnTwoThreadsEqualTheOneThreadGradients()
     {
         var threads = torch.get_num_threads();
-        using var scope = NewDisposeScope();
-        using var g = new torch.Generator(1);
-        var x0 = randn([16, 1, 32, 32], generator: g);
-        var w = randn([4, 1, 3, 3], generator: g);
-        var upstream = randn([16, 4, 32, 32], generator: g);
-        Tensor reference;
         try
         {
-            torch.set_num_threads(1);
-            var x = x0.clone().requires_grad_();
-            nn.functional.conv2d(x, w, padding: [1, 1]).mul(upstream).sum().backward();
-            reference = x.grad!.clone();
-            torch.set_num_threads(2);
-            for (int i = 0; i < 10; i++)
-            {
-                var (y, grad) = Run(x0, w, upstream);
-                Assert.AreEqual(0.0, ModelAssert.MaxAbsDiff(nn.functional.conv2d(x0, w, padding: [1, 1]), y), "same forward values");
-                Assert.IsTrue(ModelAssert.MaxAbsDiff(reference, grad) < 1e-5, $"run {i}: input gradient differs from the one-thread reference by {ModelAssert.MaxAbsDiff(reference, grad)}");
-            }
+            foreach (var (stride, kernel) in new[] { (1L, 3L), (2L, 4L), (1L, 1L) })
+                foreach (var (cin, cout) in new[] { (1L, 4L), (2L, 4L), (4L, 1L), (4L, 8L), (16L, 1L) })
+                {
+                    using var scope = NewDisposeScope();
+                    using var g = new torch.Generator(1);
+                    var x0 = randn([16, cin, 32, 32], generator: g);
+                    x0 = x0.contiguous(MemoryFormat.ChannelsLast);
+                    var w = randn([cout, cin, kernel, kernel], generator: g);
+                    long pad = kernel == 1 ? 0 : 1;
+                    var upstream = randn(Convolution.Conv2d(x0, w, stride: stride, padding: pad).shape, generator: g);
+                    Tensor InputGradient(int n)
+                    {
+                        torch.set_num_threads(n);
+                        var x = x0.clone().requires_grad_();
+                        Convolution.Conv2d(x, w, stride: stride, padding: pad).mul(upstream).sum().backward();
+                        return x.grad!.clone();
+                    }
+                    var reference = InputGradient(1);
+                    for (int i = 0; i < 3; i++)
+                    {
+                        var d = ModelAssert.MaxAbsDiff(reference, InputGradient(2));
+                        Assert.IsTrue(d < 1e-4, $"{kernel}×{kernel}/{stride} conv, {cin}→{cout} channels, run {i}: the input gradient differs by {d}");
+                    }
+                }
         }
         finally { torch.set_num_threads(threads); }
     }

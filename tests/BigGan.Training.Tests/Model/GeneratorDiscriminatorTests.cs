@@ -243,8 +243,8 @@ public sealed class MemoryLayoutTests
             }
             finally { MemoryLayout.ChannelsLast = saved; }
         }
-        // One thread: libtorch 2.10's multi-threaded NCHW conv backward with few channels is wrong (see Convolution), and
-        // the product never runs it (G and D are channels-last); the comparison needs a correct NCHW reference.
+        // One thread: oneDNN's multi-threaded few-channel NCHW convolution backward is wrong (see ConvolutionTests); the
+        // product never runs it, but this comparison needs a correct NCHW reference.
         var threads = torch.get_num_threads();
         torch.set_num_threads(1);
         (Tensor image, Tensor score, Tensor gradZ, Tensor gradW) a, b;

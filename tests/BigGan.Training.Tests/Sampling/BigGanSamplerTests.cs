@@ -80,7 +80,7 @@ public sealed class BigGanSamplerTests
         var latents = z.ToArray<float>();
         var pixels = new float[5 * 64 * 64];
         sampler.Generate(latents, [0, 1, 2, 3, 1], pixels);
-        CollectionAssert.AreEqual(images.ToArray<float>(), pixels);
+        AssertClose(images.ToArray<float>(), pixels, "span form");
         var seeds = new ulong[] { LatentSampler.RowSeed(4, 0), LatentSampler.RowSeed(4, 1) };
         var drawn = new float[2 * 8];
         sampler.SampleLatents(seeds, 1.0, drawn);
@@ -101,7 +101,8 @@ public sealed class BigGanSamplerTests
             var y = tensor(new long[] { 0, 1, 2, 3 % config.NumClasses, 1 });
             Tensor expected;
             using (no_grad()) expected = g.forward(z, y);
-            Assert.AreEqual(0f, MaxAbsDiff(expected, module.Generate(z, y)), "the module path is the module's forward");
+            // batches of 3 + 2 against one of 5: libtorch may pick other kernels, so equal up to float rounding
+            Assert.IsTrue(MaxAbsDiff(expected, module.Generate(z, y)) <= 1e-5f, "the module path is the module's forward");
             var diff = MaxAbsDiff(expected, folded.Generate(z, y));
             Assert.IsTrue(diff <= 1e-5f, $"{config.Resolution}×{config.Resolution}: folded forward differs by {diff}");
             var e = folded.Embed(y).mul(0.9).add(folded.Embed(tensor(new long[] { 1, 1, 0, 0, 2 })).mul(0.1));
@@ -179,7 +180,7 @@ public sealed class BigGanSamplerTests
         var bytes = sampler.SampleChw([1, 3], 1, 1.0, 2, PixelRange.ZeroTo255);
         Assert.AreEqual(2, signed.Length);
         Assert.AreEqual(64 * 64, signed[0].Length);
-        CollectionAssert.AreEqual(images[1].ToArray<float>(), signed[1]);
+        AssertClose(images[1].ToArray<float>(), signed[1], "CHW arrays");
         for (int i = 0; i < signed[0].Length; i++) Assert.AreEqual((signed[0][i] + 1) * 127.5f, bytes[0][i], 1e-3f);
         var pngs = sampler.SamplePng([1, 3], 1, 1.0, 2);
         using var decoded = BigGan.Training.IO.ImageCodec.Decode(pngs[1], BigGan.Training.IO.ImageReadMode.Unchanged);
@@ -325,5 +326,13 @@ public sealed class BigGanSamplerTests
         using var running = BigGanSampler.Load(run, new SamplerOptions { Statistics = BatchNormStatistics.Running });
         Assert.AreEqual(BatchNormStatistics.Running, running.Statistics);
         Assert.IsTrue(MaxAbsDiff(sampler.Generator.output_bn.stored_mean, running.Generator.output_bn.stored_mean) > 1e-4f);
+    }
+
+    // Images computed in different calls (other batchings, other kernels) agree up to float rounding.
+    private static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.AreEqual(expected.Length, actual.Length, what);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.AreEqual(expected[i], actual[i], 1e-5f, $"{what}: element {i}");
     }
 }
