@@ -1,7 +1,9 @@
-// Compiled into BigGan.Training.Tests and BigGan.Bench (linked from both projects): the C# side of run.js.
+// Compiled into BigGan.Training.Tests and BigGan.Bench (linked from both projects): ONNX Runtime from NuGet
+// (Microsoft.ML.OnnxRuntime), in process.
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text.Json.Nodes;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using TorchSharp;
 
 namespace BigGan.OnnxRuntime;
@@ -9,124 +11,90 @@ namespace BigGan.OnnxRuntime;
 /// <summary>An input fed to ONNX Runtime: float32 or int64 data with its shape.</summary>
 internal sealed record OrtInput(string Name, long[] Dims, float[]? Floats = null, long[]? Int64s = null)
 {
-    public static OrtInput From(string name, Tensor t) => t.dtype switch
+    public static OrtInput From(string name, torch.Tensor t) => t.dtype switch
     {
-        ScalarType.Float32 => new(name, t.shape, Floats: t.ToArray<float>()),
-        ScalarType.Int64 => new(name, t.shape, Int64s: t.ToArray<long>()),
+        torch.ScalarType.Float32 => new(name, t.shape, Floats: t.ToArray<float>()),
+        torch.ScalarType.Int64 => new(name, t.shape, Int64s: t.ToArray<long>()),
         _ => throw new ArgumentException($"OrtInput '{name}': only float32 and int64 tensors are supported, got {t.dtype}"),
     };
 }
 
-/// <summary>One output of a run: its ONNX Runtime type name ("float32", "int64", ...), shape and raw bytes.</summary>
+/// <summary>One output of a run: its element type ("float32", "int64", ...), shape and raw bytes.</summary>
 internal sealed record OrtOutput(string Name, string Type, long[] Dims, byte[] Raw)
 {
     public float[] Floats => Type == "float32" ? MemoryMarshal.Cast<byte, float>(Raw).ToArray() : throw new InvalidOperationException($"output '{Name}' is {Type}, not float32");
     public long[] Int64s => Type == "int64" ? MemoryMarshal.Cast<byte, long>(Raw).ToArray() : throw new InvalidOperationException($"output '{Name}' is {Type}, not int64");
 }
 
+/// <summary>A model input or output as ONNX Runtime reads it: its name and dimensions (a symbolic one by its name).</summary>
+internal sealed record OrtValueInfo(string Name, string[] Shape);
+
 /// <summary>What a run gave back: the runtime's version, every output, the time of each timed run, and the model's
-/// input and output metadata as ONNX Runtime reports it.</summary>
-internal sealed record OrtRunResult(string OrtVersion, IReadOnlyList<OrtOutput> Outputs, double[] RunMs, JsonArray InputMetadata, JsonArray OutputMetadata)
+/// inputs and outputs as ONNX Runtime reports them.</summary>
+internal sealed record OrtRunResult(string OrtVersion, IReadOnlyList<OrtOutput> Outputs, double[] RunMs, IReadOnlyList<OrtValueInfo> Inputs, IReadOnlyList<OrtValueInfo> OutputInfo)
 {
     public OrtOutput this[string name] => Outputs.FirstOrDefault(o => o.Name == name)
         ?? throw new KeyNotFoundException($"the model has no output '{name}' (outputs: {string.Join(", ", Outputs.Select(o => o.Name))})");
 }
 
-/// <summary>
-/// Runs an ONNX model in ONNX Runtime through tests/onnxruntime/run.js (Node.js + the npm package onnxruntime-node,
-/// which bundles the CPU runtime; scripts/install-deps.sh installs it). Inputs and outputs travel as raw files next
-/// to a JSON request. Missing prerequisites fail loudly with what to install.
-/// </summary>
+/// <summary>Runs an ONNX model in ONNX Runtime (CPU provider, all graph optimisations, the given intra-op threads).</summary>
 internal static class OnnxRuntimeRunner
 {
-    /// <summary>tests/onnxruntime of the repository the binaries were built in (the first folder above them that holds BigGan.sln).</summary>
-    public static string HarnessDir { get; } = FindHarness();
-
     public static OrtRunResult Run(string modelPath, IReadOnlyList<OrtInput> inputs, int threads = 1, int warmup = 0, int repeat = 1)
     {
-        var node = FindNode();
-        if (!Directory.Exists(Path.Combine(HarnessDir, "node_modules", "onnxruntime-node")))
-            throw new InvalidOperationException(
-                $"onnxruntime-node is not installed in {HarnessDir}: run scripts/install-deps.sh (it runs `npm install --ignore-scripts` there)");
-
-        var work = Directory.CreateTempSubdirectory("biggan-ort-");
+        using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using var session = new InferenceSession(modelPath, options);
+        var values = new List<OrtValue>();
         try
         {
-            var specs = new JsonArray();
-            for (int i = 0; i < inputs.Count; i++)
-            {
-                var input = inputs[i];
-                var file = $"in{i}.bin";
-                var (type, bytes) = input switch
+            foreach (var input in inputs)
+                values.Add(input switch
                 {
-                    { Floats: { } f } => ("float32", MemoryMarshal.AsBytes(f.AsSpan()).ToArray()),
-                    { Int64s: { } l } => ("int64", MemoryMarshal.AsBytes(l.AsSpan()).ToArray()),
+                    { Floats: { } f } => OrtValue.CreateTensorValueFromMemory(f, input.Dims),
+                    { Int64s: { } l } => OrtValue.CreateTensorValueFromMemory(l, input.Dims),
                     _ => throw new ArgumentException($"input '{input.Name}' has no data"),
-                };
-                File.WriteAllBytes(Path.Combine(work.FullName, file), bytes);
-                specs.Add(new JsonObject
-                {
-                    ["name"] = input.Name, ["type"] = type, ["file"] = file,
-                    ["dims"] = new JsonArray(input.Dims.Select(d => (JsonNode)d).ToArray()),
                 });
-            }
-            var request = new JsonObject
+            var names = inputs.Select(i => i.Name).ToArray();
+            var outputNames = session.OutputNames.ToArray();
+            using var runOptions = new RunOptions();
+            for (int i = 0; i < warmup; i++)
+                using (session.Run(runOptions, names, values, outputNames)) { }
+            var times = new double[Math.Max(repeat, 1)];
+            IDisposableReadOnlyCollection<OrtValue>? last = null;
+            for (int i = 0; i < times.Length; i++)
             {
-                ["model"] = Path.GetFullPath(modelPath), ["outputDir"] = "out", ["inputs"] = specs,
-                ["threads"] = threads, ["warmup"] = warmup, ["repeat"] = repeat,
-            };
-            var requestPath = Path.Combine(work.FullName, "request.json");
-            File.WriteAllText(requestPath, request.ToJsonString());
-
-            var (code, stderr) = RunNode(node, [Path.Combine(HarnessDir, "run.js"), requestPath], TimeSpan.FromMinutes(10));
-            if (code != 0) throw new InvalidOperationException($"ONNX Runtime run of {modelPath} failed (node exit {code}): {stderr.Trim()}");
-
-            var outDir = Path.Combine(work.FullName, "out");
-            var result = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "result.json")))!.AsObject();
-            var outputs = result["outputs"]!.AsArray().Select(o => new OrtOutput(
-                o!["name"]!.GetValue<string>(), o["type"]!.GetValue<string>(),
-                o["dims"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray(),
-                File.ReadAllBytes(Path.Combine(outDir, o["file"]!.GetValue<string>())))).ToList();
-            return new OrtRunResult(result["ortVersion"]!.GetValue<string>(), outputs,
-                result["runMs"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray(),
-                result["inputMetadata"]!.AsArray(), result["outputMetadata"]!.AsArray());
+                last?.Dispose();
+                var watch = Stopwatch.StartNew();
+                last = session.Run(runOptions, names, values, outputNames);
+                times[i] = watch.Elapsed.TotalMilliseconds;
+            }
+            using (last)
+            {
+                var outputs = outputNames.Select((name, k) => ToOutput(name, last![k])).ToList();
+                return new OrtRunResult(OrtEnv.Instance().GetVersionString(), outputs, times,
+                    Describe(session.InputMetadata), Describe(session.OutputMetadata));
+            }
         }
         finally
         {
-            try { work.Delete(recursive: true); } catch (IOException) { }
+            foreach (var v in values) v.Dispose();
         }
     }
 
-    private static (int code, string stderr) RunNode(string node, IEnumerable<string> args, TimeSpan timeout)
+    private static OrtOutput ToOutput(string name, OrtValue value)
     {
-        var psi = new ProcessStartInfo(node) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {node}");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout))
+        var info = value.GetTensorTypeAndShape();
+        var (type, raw) = info.ElementDataType switch
         {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"ONNX Runtime (node {string.Join(' ', psi.ArgumentList)}) did not finish within {timeout}");
-        }
-        _ = stdout.Result;
-        return (p.ExitCode, stderr.Result);
+            TensorElementType.Float => ("float32", MemoryMarshal.AsBytes(value.GetTensorDataAsSpan<float>()).ToArray()),
+            TensorElementType.Int64 => ("int64", MemoryMarshal.AsBytes(value.GetTensorDataAsSpan<long>()).ToArray()),
+            TensorElementType.UInt8 => ("uint8", value.GetTensorDataAsSpan<byte>().ToArray()),
+            var other => throw new NotSupportedException($"output '{name}' has element type {other}"),
+        };
+        return new OrtOutput(name, type, info.Shape, raw);
     }
 
-    private static string FindHarness()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "BigGan.sln"))) return Path.Combine(d.FullName, "tests", "onnxruntime");
-        throw new InvalidOperationException($"cannot find the repository root (BigGan.sln) above {AppContext.BaseDirectory}");
-    }
-
-    private static string FindNode()
-    {
-        var fromEnv = Environment.GetEnvironmentVariable("BIGGAN_NODE");
-        if (!string.IsNullOrEmpty(fromEnv)) return File.Exists(fromEnv) ? fromEnv : throw new InvalidOperationException($"BIGGAN_NODE={fromEnv} does not exist");
-        return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-                   .Select(d => Path.Combine(d, "node")).FirstOrDefault(File.Exists)
-               ?? throw new InvalidOperationException(
-                   "Node.js ('node') is not on PATH: ONNX Runtime runs need Node.js 18+ and onnxruntime-node (scripts/install-deps.sh installs the npm package)");
-    }
+    private static IReadOnlyList<OrtValueInfo> Describe(IReadOnlyDictionary<string, NodeMetadata> metadata) =>
+        metadata.Select(kv => new OrtValueInfo(kv.Key, kv.Value.Dimensions.Select((d, i) =>
+            d >= 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : kv.Value.SymbolicDimensions[i]).ToArray())).ToList();
 }

@@ -194,7 +194,7 @@ public sealed class Generator : nn.Module<Tensor, Tensor, Tensor>
         }
         h = output_bn.forward(h).relu_();
         h = output_conv.forward(h).tanh_();
-        return (MemoryLayout.ChannelsLast ? h.contiguous() : h).MoveToOuterDisposeScope();
+        return h.contiguous().MoveToOuterDisposeScope();  // ordinary NCHW out, whatever layout the layers used
     }
 
     private void CheckZ(Tensor z, long n)

@@ -1,4 +1,3 @@
-using BigGan.OnnxRuntime;
 using System.Text.Json.Nodes;
 using BigGan.Training.Tests.Support;
 
@@ -15,10 +14,20 @@ public static class OnnxChecker
     {
         if (!File.Exists(Python))
             throw new InvalidOperationException($"{Python} is missing: the ONNX checker needs Debian's python3 with python3-onnx (scripts/install-deps.sh)");
-        var script = Path.Combine(OnnxRuntimeRunner.HarnessDir, "check_model.py");
+        var script = Path.Combine(HarnessDir, "check_model.py");
         var (code, stdout, stderr) = ProcessRunner.Run(Python, reserializeTo is null ? [script, modelPath] : [script, modelPath, reserializeTo], TimeSpan.FromMinutes(2));
         if (code == 3) throw new InvalidOperationException(stderr.Trim());
         if (code != 0) throw new AssertFailedException($"the ONNX checker rejected {modelPath}: {stderr.Trim()}");
         return JsonNode.Parse(stdout)!.AsObject();
+    }
+
+    // tests/onnxruntime of the repository the binaries were built in (the first folder above them holding BigGan.sln).
+    private static string HarnessDir { get; } = FindHarness();
+
+    private static string FindHarness()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "BigGan.sln"))) return Path.Combine(d.FullName, "tests", "onnxruntime");
+        throw new InvalidOperationException($"cannot find the repository root (BigGan.sln) above {AppContext.BaseDirectory}");
     }
 }

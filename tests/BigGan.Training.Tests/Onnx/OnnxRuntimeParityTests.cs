@@ -124,7 +124,7 @@ public sealed class OnnxRuntimeParityTests
         var run = OnnxRuntimeRunner.Run(path, [OrtInput.From("x", x)]);
         AssertClose(image, run["image"]);
         AssertClose(pixels, run["pixels"], Tolerance * 255);
-        Assert.AreEqual(dynamicBatch ? "N" : "1", run.InputMetadata[0]!["shape"]![0]!.ToString());
+        Assert.AreEqual(dynamicBatch ? "N" : "1", run.Inputs[0].Shape[0]);
     }
 
     // ---- Gather (or one-hot MatMul) embedding, Split of z, Concat, Gemm with and without bias, Squeeze/Unsqueeze ----
