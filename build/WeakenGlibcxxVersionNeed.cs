@@ -77,7 +77,7 @@ public sealed class WeakenGlibcxxVersionNeed : Task
             var path = item.GetMetadata("FullPath");
             if (plan.Problem != null)
             {
-                Log.LogWarning(null, "BGN0003", null, path, 0, 0, 0, 0, $"Left {path} untouched: {plan.Problem}. It needs {VersionName} of {NeededFile}, which this system's libstdc++ lacks, so loading TorchSharp may fail; install a newer libstdc++ (GCC 13+), or set BigGanWeakenGlibcxx=false to silence this.");
+                Log.LogWarning(null, "BGN0003", null, path, 0, 0, 0, 0, $"Left {path} untouched: {plan.Problem}. TorchSharp's native library needs {VersionName} of {NeededFile}, which this system's libstdc++ lacks, so loading TorchSharp may fail; install a newer libstdc++ (GCC 13+), or set BigGanWeakenGlibcxx=false to silence this.");
                 continue;
             }
             try
