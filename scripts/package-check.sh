@@ -22,13 +22,16 @@ for f in buildTransitive/BigGan.Training.targets buildTransitive/WeakenGlibcxxVe
 done
 libtorch=$(dotnet msbuild "$root/src/BigGan.Cli/BigGan.Cli.csproj" -getProperty:LibTorchVersion)
 mkdir "$work/app" && cd "$work/app"
-# The packages built here are restored into a folder of their own (--packages) so that no later restore anywhere picks
-# up this test build; the shared package folder, as a fallback, serves libtorch (500 MB) without a second download.
+# The packages built here are restored into a folder of their own so that no later restore anywhere picks up this test
+# build; the shared package folder, as a fallback, serves libtorch (500 MB) without a second download. NUGET_PACKAGES,
+# because dotnet run ignores --packages for its restore (seen with SDK 10.0.401).
+shared="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
+export NUGET_PACKAGES="$work/packages"
 cat > nuget.config <<XML
 <?xml version="1.0" encoding="utf-8"?>
 <configuration>
   <packageSources><clear /><add key="local" value="$work/feed" /><add key="nuget.org" value="https://api.nuget.org/v3/index.json" /></packageSources>
-  <fallbackPackageFolders><add key="shared" value="${NUGET_PACKAGES:-$HOME/.nuget/packages}" /></fallbackPackageFolders>
+  <fallbackPackageFolders><add key="shared" value="$shared" /></fallbackPackageFolders>
 </configuration>
 XML
 cat > app.csproj <<XML
@@ -55,4 +58,4 @@ using var images = g.forward(z, y);
 Console.WriteLine($"libtorch {torch.__version__} on {device}: images [{string.Join(", ", images.shape)}]");
 if (!images.shape.SequenceEqual(new long[] { 2, 1, 32, 32 })) throw new Exception("unexpected image shape");
 CS
-dotnet run -c Release --packages "$work/packages"
+dotnet run -c Release
