@@ -2,12 +2,9 @@
 # Installs what BigGan.NET needs on a fresh Debian machine, saying what it installs. Safe to run repeatedly.
 set -euo pipefail
 
+# libtorch itself comes from NuGet (TorchSharp's libtorch-cpu-linux-x64 package, chosen by -p:TorchBackend).
 APT_PACKAGES=(
-  libtorch-dev            # libtorch 1.13 (CPU; oneDNN, gloo): the engine
-  libgloo-dev             # gloo headers, needed to compile the shim's c10d ProcessGroupGloo bindings
-  libopenblas0-pthread    # fast BLAS (without it libtorch falls back to a ~14x slower reference BLAS)
-  libopencv-imgcodecs-dev # image decode/encode for the native shim
-  libopencv-imgproc-dev   # image resize
+  libgloo-dev             # gloo headers, for the native Gloo shim in native/
   cmake g++               # to build the native shim
   dataset-fashion-mnist   # the demo's data set (/usr/share/datasets/fashion-mnist)
   python3-torch           # independent reference for numeric cross-checks in tests

@@ -7,7 +7,7 @@ bash scripts/install-deps.sh || exit 1
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 solution=BigGan.sln
-projects=(tests/BigGan.Torch.Tests tests/BigGan.Training.Tests)
+projects=(tests/BigGan.Training.Tests)
 # ML.NET parts build where NuGet serves them. A feed of your own can be added without editing nuget.config:
 # RestoreAdditionalProjectSources=/path/to/feed bash scripts/test.sh (MSBuild reads it from the environment).
 if dotnet restore src/BigGan.MLNet/BigGan.MLNet.csproj >/dev/null 2>&1; then
@@ -44,7 +44,7 @@ for p in "${projects[@]}"; do
   passed=$((passed + ps)); failed=$((failed + f))
 done
 
-echo "test: package check (dotnet pack BigGan.Torch, consume it from a local feed)"
+echo "test: package check (dotnet pack BigGan.Training, consume it from a local feed)"
 if bash scripts/package-check.sh >"$log" 2>&1; then passed=$((passed + 1)); echo "test: package check passed"
 else failed=$((failed + 1)); echo "test: package check FAILED"; tail -20 "$log"; fi
 rm -f "$log"
