@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BigGan.Torch;
 using BigGan.Training.Data;
 
 namespace BigGan.Bench;

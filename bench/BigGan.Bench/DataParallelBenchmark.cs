@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
-using BigGan.Torch;
-using static BigGan.Torch.torch;
 
 namespace BigGan.Bench;
 
@@ -168,7 +166,7 @@ public sealed class DataParallelBenchmark : IBenchmark
             SaveEvery = long.MaxValue, SvLogEvery = 0, CrossReplicaBn = !o.ContainsKey("local-bn"),
         };
         var distributed = int.TryParse(Environment.GetEnvironmentVariable(DistributedEnvironment.WorldSizeVariable), out var ws) && ws > 1;
-        var group = distributed ? torch.distributed.init_process_group("gloo", TimeSpan.FromMinutes(10)) : null;
+        var group = distributed ? BigGan.Training.Distributed.distributed.init_process_group("gloo", TimeSpan.FromMinutes(10)) : null;
         var runDir = Directory.CreateTempSubdirectory("biggan-dp-bench-").FullName;
         try
         {
@@ -197,7 +195,7 @@ public sealed class DataParallelBenchmark : IBenchmark
         }
         finally
         {
-            if (group is not null) torch.distributed.destroy_process_group(group);
+            if (group is not null) BigGan.Training.Distributed.distributed.destroy_process_group(group);
             Directory.Delete(runDir, recursive: true);
         }
     }
@@ -239,9 +237,9 @@ public sealed class DataParallelBenchmark : IBenchmark
         torch.set_num_threads(o.Int("threads", 1));
         double seconds = o.Double("seconds", 0.5);
         double gradMb = o.Double("grad-mb", 2.6);
-        var pg = distributed.init_process_group("gloo", TimeSpan.FromSeconds(60));
+        var pg = BigGan.Training.Distributed.distributed.init_process_group("gloo", TimeSpan.FromSeconds(60));
         try { return Measure(pg, seconds, gradMb); }
-        finally { distributed.destroy_process_group(); }
+        finally { BigGan.Training.Distributed.distributed.destroy_process_group(); }
     }
 
     private static int Measure(ProcessGroup pg, double seconds, double gradMb)
@@ -332,7 +330,7 @@ public sealed class DataParallelBenchmark : IBenchmark
         var once = Math.Max(sw.Elapsed.TotalSeconds, 1e-5);
         using var reps = full([1], Math.Clamp(Math.Ceiling(seconds / once), 5, 2000), float64);
         pg.broadcast(reps, 0);
-        var n = (int)reps.item<double>();
+        var n = (int)reps.ToDouble();
         pg.barrier();
         var times = new double[n];
         for (int i = 0; i < n; i++)

@@ -1,6 +1,5 @@
 using BigGan.OnnxRuntime;
 using System.Diagnostics;
-using BigGan.Torch;
 using BigGan.Training.Model;
 using BigGan.Training.Onnx;
 using BigGan.Training.Sampling;
@@ -38,17 +37,17 @@ public sealed class GenerateBenchmark : IBenchmark
         };
 
         var sw = Stopwatch.StartNew();
-        using var rng = new BigGan.Torch.Generator(0);
+        using var rng = new torch.Generator(0);
         using var g = new BigGan.Training.Model.Generator(config, rng);
         g.eval();
-        context["params"] = g.parameter_count();
+        context["params"] = g.parameters().Sum(p => p.numel());
         var foldedForward = !o.ContainsKey("module");
         context["forward"] = foldedForward ? "folded" : "module";
         using var sampler = new BigGanSampler(g, new SamplerOptions { BatchSize = batch, FoldedForward = foldedForward });
         using var z = sampler.Latents(0, batch, Truncation.None, 1);
         var classes = Enumerable.Range(0, batch).Select(i => (long)(i % config.NumClasses)).ToArray();
         using var y = torch.tensor(classes);
-        Console.Error.WriteLine($"generate: built G ({g.parameter_count():N0} parameters) in {sw.Elapsed.TotalSeconds:F1} s");
+        Console.Error.WriteLine($"generate: built G ({g.parameters().Sum(p => p.numel()):N0} parameters) in {sw.Elapsed.TotalSeconds:F1} s");
 
         // C# and ONNX Runtime alternate in rounds, so that a change of machine load hits both alike.
         var path = Path.Combine(Directory.CreateTempSubdirectory("biggan-bench-gen-").FullName, "g.onnx");
@@ -60,7 +59,7 @@ public sealed class GenerateBenchmark : IBenchmark
                 GeneratorExporter.Export(g, path, new GeneratorExportOptions { DynamicBatch = true });
                 Console.Error.WriteLine($"generate: exported {new FileInfo(path).Length / 1e6:F1} MB in {sw.Elapsed.TotalSeconds:F1} s");
             }
-            var zData = z.data<float>();
+            var zData = z.ToArray<float>();
             float[] csharpImages = [], ortImages = [];
             var csharpTimes = new List<double>();
             var ortTimes = new List<double>();
@@ -73,7 +72,7 @@ public sealed class GenerateBenchmark : IBenchmark
                     using var images = sampler.Generate(z, y);
                     var s = sw.Elapsed.TotalSeconds;
                     if (round > 0 || i >= warmup) csharpTimes.Add(s);
-                    if (csharpImages.Length == 0) csharpImages = images.data<float>();
+                    if (csharpImages.Length == 0) csharpImages = images.ToArray<float>();
                 }
                 if (skipOrt) continue;
                 var result = OnnxRuntimeRunner.Run(path,

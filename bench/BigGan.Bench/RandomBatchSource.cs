@@ -1,4 +1,3 @@
-using BigGan.Torch;
 using BigGan.Training.Data;
 
 namespace BigGan.Bench;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using BigGan.Torch;
 using BigGan.Training.Model;
 using BigGan.Training.Training;
 
@@ -43,7 +42,7 @@ public sealed class TrainBenchmark : IBenchmark
         {
             using var inner = torch.NewDisposeScope();
             var sw = Stopwatch.StartNew();
-            torch.nn.functional.conv2d(x, w, padding: 1).sum().backward();
+            torch.nn.functional.conv2d(x, w, padding: [1, 1]).sum().backward();
             if (i > 0) times.Add(sw.Elapsed.TotalSeconds);
         }
         return 3 * 2.0 * 64 * 128 * 128 * 9 * 32 * 32 / Report.Median(times) / 1e9;
