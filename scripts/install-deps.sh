@@ -27,11 +27,4 @@ fi
 
 command -v dotnet >/dev/null || { echo "install-deps: the .NET SDK (10.0) is required: https://dot.net" >&2; exit 1; }
 
-# ONNX Runtime for tests comes from npm (the package bundles the CPU runtime; its download script is skipped).
-if [[ "${BIGGAN_SKIP_NPM:-0}" != 1 ]] && command -v npm >/dev/null; then
-  ort_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/onnxruntime"
-  if [[ -f "$ort_dir/package.json" && ! -d "$ort_dir/node_modules/onnxruntime-node" ]]; then
-    echo "install-deps: installing onnxruntime-node from npm into tests/onnxruntime (lifecycle scripts skipped)"
-    (cd "$ort_dir" && npm install --ignore-scripts --no-audit --no-fund --silent >/dev/null)
-  fi
-fi
+# libtorch (TorchSharp) and ONNX Runtime come from NuGet with the build.

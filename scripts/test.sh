@@ -16,11 +16,11 @@ if dotnet restore src/BigGan.MLNet/BigGan.MLNet.csproj >/dev/null 2>&1; then
      && dotnet restore tests/BigGan.MLNet.Onnx.Tests/BigGan.MLNet.Onnx.Tests.csproj >/dev/null 2>&1; then
     projects+=(tests/BigGan.MLNet.Onnx.Tests)
   else
-    echo "test: skipping BigGan.MLNet.Onnx and its tests: Microsoft.ML.OnnxTransformer/OnnxRuntime are not served by the configured NuGet source"
+    echo "test: skipping BigGan.MLNet.Onnx and its tests: the configured NuGet source does not serve Microsoft.ML.OnnxTransformer 6.0.0 / Microsoft.ML.OnnxRuntime(.Managed) 1.32.0"
     solution=BigGan.NoOnnx.slnf
   fi
 else
-  echo "test: skipping BigGan.MLNet, BigGan.MLNet.Onnx, their tests and the ML.NET sample: Microsoft.ML is not served by the configured NuGet source"
+  echo "test: skipping BigGan.MLNet, BigGan.MLNet.Onnx, their tests and the ML.NET sample: the configured NuGet source does not serve Microsoft.ML 6.0.0"
   solution=BigGan.NoMLNet.slnf
 fi
 
