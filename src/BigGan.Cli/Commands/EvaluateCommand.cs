@@ -32,15 +32,17 @@ internal static class EvaluateCommand
         var cas = new Option<bool>("--cas") { Description = "also compute the Classification Accuracy Score" };
         var json = new Option<string>("--json") { Description = "write the scores as JSON here (default: evaluation.json in the run or samples folder)" };
         var threads = ThreadsOption.Create();
+        var device = DeviceOption.Create();
         var command = new Command("evaluate", "score a trained generator, or a folder of generated images: FID, IS-style score, class agreement, CAS")
         {
-            run, samples, classifier, data, perClass, realCount, cas, json, threads, TrainClassifier(),
+            run, samples, classifier, data, perClass, realCount, cas, json, threads, device, TrainClassifier(),
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
             var (runDir, samplesSpec) = (result.GetValue(run), result.GetValue(samples));
             if ((runDir is null) == (samplesSpec is null))
                 throw new ArgumentException("give either --run (a run folder whose generator is sampled) or --samples (generated images), not both and not neither");
+            DeviceOption.Apply(result.GetValue(device)!);
             ThreadsOption.Apply(result.GetValue(threads));
             using var network = SmallCnnClassifier.Load(result.GetValue(classifier)!);
             using var scope = torch.NewDisposeScope();
@@ -123,9 +125,11 @@ internal static class EvaluateCommand
         var epochs = new Option<int>("--epochs") { Description = "training epochs", DefaultValueFactory = _ => 5 };
         var seed = new Option<ulong>("--seed") { Description = "seed", DefaultValueFactory = _ => 0 };
         var threads = ThreadsOption.Create();
-        var command = new Command("train-classifier", "train the small CNN used as the feature network of `biggan evaluate`") { data, output, resolution, epochs, seed, threads };
+        var device = DeviceOption.Create();
+        var command = new Command("train-classifier", "train the small CNN used as the feature network of `biggan evaluate`") { data, output, resolution, epochs, seed, threads, device };
         command.SetAction(result => CommandRunner.Run(() =>
         {
+            DeviceOption.Apply(result.GetValue(device)!);
             ThreadsOption.Apply(result.GetValue(threads));
             var spec = result.GetValue(data)!;
             var train = Datasets.Open(spec, result.GetValue(resolution));

@@ -17,6 +17,7 @@ internal sealed class GeneratorOptions
     public readonly Option<int?> Standing = new("--standing-stats") { Description = "batch-norm standing statistics over N passes (0: running statistics; default: as the run was configured)" };
     public readonly Option<int> BatchSize = new("--batch-size") { Description = "images per generator pass", DefaultValueFactory = _ => 64 };
     public readonly Option<int> Threads = ThreadsOption.Create();
+    public readonly Option<string> Device = DeviceOption.Create();
     public readonly Option<ulong> Seed = new("--seed") { Description = "seed of the latents (row i of a sample uses stream (seed, i))", DefaultValueFactory = _ => 0 };
     public readonly Option<string> Truncation = new("--truncation") { Description = "truncation: a number t (resample |z| > t, the paper's trick), none, or tfhub:t (t × normal truncated at ±2)", DefaultValueFactory = _ => "none" };
     public readonly Option<string> Classes = new("--classes") { Description = "comma-separated class names or indices (default: all classes)" };
@@ -28,6 +29,7 @@ internal sealed class GeneratorOptions
         command.Options.Add(Standing);
         command.Options.Add(BatchSize);
         command.Options.Add(Threads);
+        command.Options.Add(Device);
         if (!sampling) return;
         command.Options.Add(Seed);
         command.Options.Add(Truncation);
@@ -37,6 +39,7 @@ internal sealed class GeneratorOptions
     /// <summary>Loads the generator the options name, with the threads, batch size and statistics they ask for.</summary>
     public BigGanSampler Open(ParseResult result)
     {
+        DeviceOption.Apply(result.GetValue(Device)!);
         ThreadsOption.Apply(result.GetValue(Threads));
         var weights = result.GetValue(Weights)?.Trim().ToLowerInvariant() switch
         {

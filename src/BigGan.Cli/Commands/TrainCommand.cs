@@ -33,10 +33,12 @@ internal static class TrainCommand
             Description = "data-parallel runs: seconds a rendezvous or collective may wait for the other processes before failing",
             DefaultValueFactory = _ => distributed.default_pg_timeout.TotalSeconds,
         };
-        var command = new Command("train", "train a class-conditional BigGAN") { output, resume, configFile, nproc, distTimeout };
+        var device = DeviceOption.Create();
+        var command = new Command("train", "train a class-conditional BigGAN") { output, resume, configFile, nproc, distTimeout, device };
         var options = new ConfigOptions(command);
         command.SetAction(result => CommandRunner.Run(() =>
         {
+            DeviceOption.Apply(result.GetValue(device)!);
             var resumeDir = result.GetValue(resume);
             var runDir = resumeDir ?? result.GetValue(output) ?? throw new ArgumentException("--out (a new run folder) or --resume (an existing one) is required");
             var basePath = resumeDir is not null ? Path.Combine(resumeDir, RunConfig.FileName) : result.GetValue(configFile);

@@ -93,6 +93,15 @@ public sealed class SamplingCliTests
         (code, text) = Biggan("interpolate", "--run", _run, "--out", Path.Combine(_dir, "x.png"), "--mode", "w");
         Assert.AreEqual(1, code, text);
         StringAssert.Contains(text, "expected z, class or both");
+        (code, text) = Biggan("sample", "--run", _run, "--out", Path.Combine(_dir, "x.png"), "--device", "tpu");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "use cpu, cuda or cuda:N");
+        if (!torch.cuda.is_available())
+        {
+            (code, text) = Biggan("sample", "--run", _run, "--out", Path.Combine(_dir, "x.png"), "--device", "cuda:0");
+            Assert.AreEqual(1, code, text);
+            StringAssert.Contains(text, "Device 'cuda:0' was requested");
+        }
         var blocker = Path.Combine(_dir, "blocker");
         File.WriteAllText(blocker, "");
         (code, text) = Biggan("export", "--run", _run, "--onnx", Path.Combine(blocker, "g.onnx"));
