@@ -8,10 +8,11 @@ public static class Convolution
     /// <list type="bullet">
     /// <item>a 1×1 convolution is a matrix product over channels (one GEMM on channels-last data; libtorch would send a
     /// small single-threaded one to NNPACK, which fails to initialise on many machines and warns on every call);</item>
-    /// <item>a one-channel input whose gradient is needed gets a zero second channel, and the layout becomes
-    /// channels-last: libtorch 2.10's CPU convolution backward (oneDNN) returns a wrong, run-to-run different input
-    /// gradient on several threads for NCHW data with few channels, and a one-channel tensor is NCHW whatever its
-    /// strides (ConvolutionTests reproduces it). That garbage is D's gradient to G on gray images.</item>
+    /// <item>a one-channel input gets a zero second channel, so that it and the output are channels-last: libtorch
+    /// 2.10's CPU convolution backward (oneDNN) returns a wrong, run-to-run different input gradient on several threads
+    /// for NCHW data with few channels, and a one-channel tensor is NCHW to oneDNN whatever its strides, as is then
+    /// the output and every layer after it (ConvolutionTests reproduces both). That garbage was D's gradient to G, and
+    /// D's own gradients, on gray images.</item>
     /// </list>
     /// </summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias = null, long stride = 1, long padding = 0)
@@ -25,7 +26,7 @@ public static class Convolution
             var nhwc = nn.functional.linear(input.permute(0, 2, 3, 1), weight.flatten(1), bias);
             result = nhwc.permute(0, 3, 1, 2);
         }
-        else if (input.shape[1] == 1 && input.requires_grad)
+        else if (input.shape[1] == 1)
         {
             var x = cat([input, zeros_like(input)], 1).contiguous(MemoryFormat.ChannelsLast);
             result = nn.functional.conv2d(x, cat([weight, zeros_like(weight)], 1), bias, [stride, stride], [padding, padding]);

@@ -42,4 +42,16 @@ public sealed class ConvolutionTests
         }
         finally { torch.set_num_threads(threads); }
     }
+
+    [TestMethod]
+    public void AOneChannelInputGivesAChannelsLastOutput()
+    {
+        using var scope = NewDisposeScope();
+        using var g = new torch.Generator(2);
+        var x = randn([4, 1, 8, 8], generator: g);
+        var w = randn([3, 1, 3, 3], generator: g);
+        var y = Convolution.Conv2d(x, w, padding: 1);
+        Assert.IsTrue(y.is_contiguous(MemoryFormat.ChannelsLast) && !y.is_contiguous(), "the layers after it stay channels-last");
+        Assert.IsTrue(ModelAssert.MaxAbsDiff(nn.functional.conv2d(x, w, padding: [1, 1]), y) < 1e-5, "same values");
+    }
 }
