@@ -11,7 +11,15 @@ public static class Report
     {
         var d = new Dictionary<string, object> { ["name"] = name, ["value"] = Math.Round(value, 4), ["unit"] = unit };
         if (extra is not null) foreach (var (k, v) in extra) d[k] = v;
+        d["load_avg_1m"] = LoadAverage();  // the machine is shared: every figure says how busy it was
         Console.WriteLine(JsonSerializer.Serialize(d));
+    }
+
+    /// <summary>The 1-minute load average (/proc/loadavg), or -1 where there is none.</summary>
+    public static double LoadAverage()
+    {
+        try { return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture); }
+        catch (IOException) { return -1; }
     }
 
     public static double Median(IEnumerable<double> xs)
