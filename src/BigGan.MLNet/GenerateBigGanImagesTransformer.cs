@@ -38,7 +38,9 @@ public sealed class GenerateBigGanImagesTransformer : ITransformer
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        _perRow.GetOutputSchema(inputSchema); // the per-row chain's checks: the same columns must be there
+        Require(inputSchema, LabelColumnName, "label", "Key<UInt32>");
+        if (SeedColumnName is not null) Require(inputSchema, SeedColumnName, "seed", "UInt64");
+        _perRow.GetOutputSchema(inputSchema); // the per-row chain's type checks
         return BatchedImagesDataView.OutputSchema(inputSchema, _mapper, OutputColumnName);
     }
 
@@ -49,6 +51,15 @@ public sealed class GenerateBigGanImagesTransformer : ITransformer
         ArgumentNullException.ThrowIfNull(input);
         GetOutputSchema(input.Schema);
         return new BatchedImagesDataView(input, _mapper, LabelColumnName, SeedColumnName, OutputColumnName);
+    }
+
+    // Real images do not go through this stage: a user who scores them needs the stages after it as a model of their own.
+    private static void Require(DataViewSchema schema, string name, string role, string type)
+    {
+        if (schema.GetColumnOrNull(name) is null)
+            throw new ArgumentOutOfRangeException(nameof(schema),
+                $"GenerateBigGanImages: {role} column '{name}' not found; expected a {type} column. Rows that already carry images (real data) " +
+                "skip this stage: fit the stages after GenerateBigGanImages as a model of their own on its output, save that one, and score real rows with it.");
     }
 
     void ICanSaveModel.Save(ModelSaveContext ctx) => _perRow.Save(ctx);
