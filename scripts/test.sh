@@ -43,6 +43,11 @@ for p in "${projects[@]}"; do
   f=$(sed -E 's/.*Failed:\s*([0-9]+).*/\1/' <<<"$line"); ps=$(sed -E 's/.*Passed:\s*([0-9]+).*/\1/' <<<"$line")
   passed=$((passed + ps)); failed=$((failed + f))
 done
+# The ML.NET sample in its short mode (seconds; Fashion-MNIST from install-deps), where the ML.NET projects were built.
+if [[ " ${projects[*]} " == *" tests/BigGan.MLNet.Tests "* ]]; then
+  if dotnet run --no-build -c Release --project samples/FashionMnistAugmentation -- --short >"$log" 2>&1; then passed=$((passed + 1)); echo "test: sample short mode passed"
+  else failed=$((failed + 1)); echo "test: sample short mode FAILED"; tail -20 "$log"; fi
+fi
 
 echo "test: package check (dotnet pack BigGan.Training, consume it from a local feed)"
 if bash scripts/package-check.sh >"$log" 2>&1; then passed=$((passed + 1)); echo "test: package check passed"

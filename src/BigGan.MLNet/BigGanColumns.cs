@@ -21,6 +21,8 @@ public static class BigGanColumns
     /// <summary>Vector&lt;Single, DimZ&gt;: the latent z (an ONNX generator's z input).</summary>
     public const string Latent = "Latent";
 
-    /// <summary>Vector&lt;Single, C, H, W&gt;: the image, CHW, RGB plane order, values in [0, 255].</summary>
+    /// <summary>Vector&lt;Single, C, H, W&gt;: the image, CHW, RGB plane order, values in [0, 255]. ImageAnalytics'
+    /// <c>ConvertToImage(H, W, "Image", "Pixels")</c> reads it with its defaults as an MLImage when C is 3; a grayscale
+    /// generator gets three equal planes with <c>ReplicateGrayscaleToRgb</c> (and exact bytes with <c>RoundToIntegers</c>).</summary>
     public const string Pixels = "Pixels";
 }

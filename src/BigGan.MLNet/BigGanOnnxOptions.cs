@@ -3,10 +3,13 @@ namespace BigGan.MLNet;
 /// <summary>How an exported BigGAN generator graph takes its class.</summary>
 public enum BigGanOnnxClassInput
 {
-    /// <summary>float [1, NumClasses], fed from the <see cref="BigGanColumns.ClassOneHot"/> column.</summary>
+    /// <summary>float [1, NumClasses] named <c>class_onehot</c> (<c>biggan export --class-input onehot</c>), fed from the
+    /// <see cref="BigGanColumns.ClassOneHot"/> column.</summary>
     OneHot,
 
-    /// <summary>int64 [1, 1], fed from the scalar <see cref="BigGanColumns.ClassIndex"/> column (ML.NET feeds scalars as [1, 1]).</summary>
+    /// <summary>int64 [1, 1] named <c>class_index</c> (<c>biggan export</c>'s default, <c>--class-input index-column</c>), fed from
+    /// the scalar <see cref="BigGanColumns.ClassIndex"/> column: ML.NET feeds a scalar column as [1, 1], so a graph exported
+    /// with <c>--class-input index</c> (int64 [N]) is refused with "Invalid rank for input".</summary>
     Index,
 }
 
@@ -16,10 +19,18 @@ public sealed record BigGanOnnxOptions
     /// <summary>Graph input holding z, float [N, DimZ].</summary>
     public string LatentInputName { get; init; } = "z";
 
-    /// <summary>Graph input holding the class (see <see cref="ClassInput"/>).</summary>
-    public string ClassInputName { get; init; } = "class_onehot";
+    private readonly string? _classInputName;
 
-    public BigGanOnnxClassInput ClassInput { get; init; } = BigGanOnnxClassInput.OneHot;
+    /// <summary>Graph input holding the class; unset, the name <c>biggan export</c> gives the <see cref="ClassInput"/> kind
+    /// (<c>class_index</c> or <c>class_onehot</c>).</summary>
+    public string ClassInputName
+    {
+        get => _classInputName ?? (ClassInput == BigGanOnnxClassInput.OneHot ? "class_onehot" : "class_index");
+        init => _classInputName = value;
+    }
+
+    /// <summary>The class input's kind; the default matches a graph written by <c>biggan export</c> with its defaults.</summary>
+    public BigGanOnnxClassInput ClassInput { get; init; } = BigGanOnnxClassInput.Index;
 
     /// <summary>Graph output holding the image as float [N, C, H, W] with values in [0, 255].</summary>
     public string OutputName { get; init; } = "pixels";

@@ -18,8 +18,10 @@ public static class BigGanTransformsCatalog
     /// <see cref="BigGanImageShapes"/>), not the generator. Loading it needs the generator in
     /// <see cref="BigGanGeneratorRegistry"/> (this method registers it, so the same process needs nothing) or a run
     /// folder in the <see cref="GeneratorRunLoader.EnvironmentVariable"/> environment variable. To carry the weights
-    /// inside the zip, use the ONNX route (BigGan.MLNet.Onnx). Images are generated one row at a time; for bulk
-    /// generation prefer LoadFromBigGan, which batches.
+    /// inside the zip, use the ONNX route (BigGan.MLNet.Onnx). The fitted transform generates
+    /// <see cref="SyntheticImageOptions.BatchSize"/> rows per generator call; a model loaded from a zip (and a
+    /// PredictionEngine) generates one row at a time. Every pass over the output regenerates its images: put
+    /// <c>AppendCacheCheckpoint</c> after this stage when a trainer makes several passes.
     /// </remarks>
     public static GenerateBigGanImagesEstimator GenerateBigGanImages(this TransformsCatalog catalog, IConditionalImageGenerator generator,
         string outputColumnName = BigGanColumns.Pixels, string labelColumnName = BigGanColumns.Label, string? seedColumnName = BigGanColumns.Seed,

@@ -9,11 +9,13 @@ namespace BigGan.MLNet;
 /// ML.NET's public, saveable pieces: copies of the input columns to private names, the shape's custom mapping
 /// (<see cref="BigGanImagesFactory{TPixels}"/>), a copy to the output column and a drop of the private columns. This
 /// class adds the checks ML.NET cannot make: the label must be a Key&lt;UInt32&gt; within the generator's classes, the
-/// seed a UInt64, and an existing output column of another size is refused.
+/// seed a UInt64, and an existing output column of another size is refused. Fit returns a
+/// <see cref="GenerateBigGanImagesTransformer"/>, which generates in batches and saves as the per-row chain.
 /// </summary>
 public sealed class GenerateBigGanImagesEstimator : IEstimator<ITransformer>
 {
     private readonly IEstimator<ITransformer> _chain;
+    private readonly LabelKeyImageMapper _mapper;
     private readonly int _numClasses;
 
     internal GenerateBigGanImagesEstimator(TransformsCatalog catalog, IBigGanImagesFactory factory, LabelKeyImageMapper mapper,
@@ -32,6 +34,7 @@ public sealed class GenerateBigGanImagesEstimator : IEstimator<ITransformer>
         ContractName = factory.ContractName;
         OutputType = new VectorDataViewType(NumberDataViewType.Single, r.OutputChannels, r.Resolution, r.Resolution);
         _numClasses = r.NumClasses;
+        _mapper = mapper;
 
         // Without a seed column the key itself is the seed: one fixed image per class.
         var chain = catalog.CopyColumns(BigGanRequestRow.LabelColumn, labelColumnName)
@@ -97,7 +100,7 @@ public sealed class GenerateBigGanImagesEstimator : IEstimator<ITransformer>
             throw new ArgumentOutOfRangeException(nameof(input),
                 $"Output column '{OutputColumnName}' already exists as {vec} ({vec.Size} values) but the generator makes {OutputType} ({OutputType.Size} values): " +
                 "stages built for the existing column would get vectors of the wrong size. Choose another output column name or a generator of the same resolution.");
-        return _chain.Fit(input);
+        return new GenerateBigGanImagesTransformer(_chain.Fit(input), _mapper, OutputColumnName, LabelColumnName, SeedColumnName);
     }
 
     private static string Describe(SchemaShape.Column c) => c.Kind switch

@@ -13,6 +13,9 @@ public sealed class OnnxRouteTests
 
     private static readonly PatternImageGenerator Generator = new(numClasses: 4, channels: 1, resolution: 8, dimZ: 5);
 
+    // The pattern graph takes class_onehot.
+    private static readonly BigGanOnnxOptions OneHot = new() { ClassInput = BigGanOnnxClassInput.OneHot };
+
     private static string WriteModel()
     {
         string path = Path.Combine(Path.GetTempPath(), $"biggan-pattern-{Guid.NewGuid():N}.onnx");
@@ -50,8 +53,8 @@ public sealed class OnnxRouteTests
         try
         {
             var data = new BigGanDataOptions { BaseSeed = 8, Truncation = 0.7f };
-            var requests = ml.Data.LoadFromBigGan(Generator, 12, BigGanOnnxRoute.RequestOptions(data));
-            var model = ml.Transforms.ApplyBigGanOnnxGenerator(path, BigGanOnnxGraph.From(Generator)).Fit(requests);
+            var requests = ml.Data.LoadFromBigGan(Generator, 12, BigGanOnnxRoute.RequestOptions(data, OneHot));
+            var model = ml.Transforms.ApplyBigGanOnnxGenerator(path, BigGanOnnxGraph.From(Generator), options: OneHot).Fit(requests);
             var output = model.Transform(requests);
             Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 1, 1, 8, 8), output.Schema["Pixels"].Type);
             AssertClose(Vectors(ml.Data.LoadFromBigGan(Generator, 12, data), "Pixels"), Vectors(output, "Pixels"));
@@ -65,13 +68,13 @@ public sealed class OnnxRouteTests
     {
         var ml = new MLContext(seed: 1);
         string path = WriteModel();
-        var data = BigGanOnnxRoute.RequestOptions(new BigGanDataOptions { BaseSeed = 3 });
+        var data = BigGanOnnxRoute.RequestOptions(new BigGanDataOptions { BaseSeed = 3 }, OneHot);
         var requests = ml.Data.LoadFromBigGan(Generator, 5, data);
         using var zip = new MemoryStream();
         List<float[]> before;
         try
         {
-            var model = ml.Transforms.ApplyBigGanOnnxGenerator(path, BigGanOnnxGraph.From(Generator)).Fit(requests);
+            var model = ml.Transforms.ApplyBigGanOnnxGenerator(path, BigGanOnnxGraph.From(Generator), options: OneHot).Fit(requests);
             before = Vectors(model.Transform(requests), "Pixels");
             ml.Model.Save(model, requests.Schema, zip);
         }

@@ -12,12 +12,24 @@ namespace BigGan.MLNet.Tests;
 public sealed class BigGanOnnxRouteTests
 {
     private static readonly PatternImageGenerator Generator = new(numClasses: 4, channels: 1, resolution: 8, dimZ: 5);
+    private static readonly BigGanOnnxOptions OneHot = new() { ClassInput = BigGanOnnxClassInput.OneHot };
+
+    [TestMethod]
+    public void ClassInputName_FollowsTheKindUnlessSet()
+    {
+        Assert.AreEqual(BigGanOnnxClassInput.Index, new BigGanOnnxOptions().ClassInput, "biggan export's default");
+        Assert.AreEqual("class_index", new BigGanOnnxOptions().ClassInputName);
+        Assert.AreEqual("class_onehot", OneHot.ClassInputName);
+        Assert.AreEqual("y", new BigGanOnnxOptions { ClassInputName = "y", ClassInput = BigGanOnnxClassInput.OneHot }.ClassInputName);
+        var shapes = BigGanOnnxRoute.ShapeDictionary(BigGanOnnxGraph.From(Generator));
+        CollectionAssert.AreEqual(new[] { 1, 1 }, shapes["class_index"]);
+    }
 
     [TestMethod]
     public void ShapeDictionary_FixesTheBatchAtOne()
     {
         var graph = BigGanOnnxGraph.From(Generator);
-        var shapes = BigGanOnnxRoute.ShapeDictionary(graph);
+        var shapes = BigGanOnnxRoute.ShapeDictionary(graph, OneHot);
         CollectionAssert.AreEqual(new[] { 1, 5 }, shapes["z"]);
         CollectionAssert.AreEqual(new[] { 1, 4 }, shapes["class_onehot"]);
         CollectionAssert.AreEqual(new[] { 1, 1, 8, 8 }, shapes["pixels"]);
@@ -30,11 +42,11 @@ public sealed class BigGanOnnxRouteTests
     [TestMethod]
     public void RequestOptions_EmitTheGraphInputsWithoutPixels()
     {
-        var o = BigGanOnnxRoute.RequestOptions(new BigGanDataOptions { BaseSeed = 9 });
+        var o = BigGanOnnxRoute.RequestOptions(new BigGanDataOptions { BaseSeed = 9 }, OneHot);
         Assert.IsTrue(o.IncludeLatent && o.IncludeClassOneHot && !o.IncludePixels);
         Assert.AreEqual(9UL, o.BaseSeed);
-        var index = BigGanOnnxRoute.RequestOptions(onnx: new BigGanOnnxOptions { ClassInput = BigGanOnnxClassInput.Index });
-        Assert.IsFalse(index.IncludeClassOneHot);
+        var index = BigGanOnnxRoute.RequestOptions();
+        Assert.IsTrue(index.IncludeLatent && !index.IncludeClassOneHot && !index.IncludePixels, "the default is biggan export's class_index");
         Assert.AreEqual(BigGanColumns.ClassIndex, BigGanOnnxRoute.DefaultClassColumn(new BigGanOnnxOptions { ClassInput = BigGanOnnxClassInput.Index }));
     }
 
@@ -43,8 +55,8 @@ public sealed class BigGanOnnxRouteTests
     {
         var ml = new MLContext(seed: 1);
         var data = new BigGanDataOptions { BaseSeed = 4, Truncation = 0.7f };
-        var requests = ml.Data.LoadFromBigGan(Generator, 10, BigGanOnnxRoute.RequestOptions(data));
-        var options = new BigGanOnnxOptions();
+        var requests = ml.Data.LoadFromBigGan(Generator, 10, BigGanOnnxRoute.RequestOptions(data, OneHot));
+        var options = OneHot;
         IDictionary<string, int[]>? seenShapes = null;
         string[]? seenInputs = null;
         var route = BigGanOnnxRoute.Build(ml.Transforms, BigGanOnnxGraph.From(Generator), "Pixels", BigGanColumns.Latent, BigGanColumns.ClassOneHot, options,

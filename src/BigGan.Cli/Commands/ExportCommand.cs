@@ -8,7 +8,8 @@ namespace BigGan.Cli.Commands;
 /// <summary>
 /// <c>biggan export --onnx</c>: the EMA generator as an ONNX graph (spectral norm folded, batch norm with the chosen
 /// statistics) with inputs z and class_index or class_onehot, outputs image ([-1, 1]) and pixels ([0, 255]), for
-/// ONNX Runtime or ML.NET's ApplyOnnxModel.
+/// ONNX Runtime or ML.NET's ApplyOnnxModel. The defaults (batch 1, class_index int64 [1, 1]) are what plain
+/// ApplyOnnxModel accepts from a Vector&lt;Single, DimZ&gt; column z and an Int64 column class_index.
 /// </summary>
 internal static class ExportCommand
 {
@@ -16,7 +17,12 @@ internal static class ExportCommand
     {
         var onnx = new Option<string>("--onnx") { Description = "output .onnx file", Required = true };
         var batch = new Option<string>("--batch") { Description = "1 (a fixed batch of one, what ML.NET feeds) or dynamic", DefaultValueFactory = _ => "1" };
-        var classInput = new Option<string>("--class-input") { Description = "index (int64 [N]), onehot (float [N, classes]), or index-column (int64 [N, 1])", DefaultValueFactory = _ => "index" };
+        // index-column by default: ML.NET's ApplyOnnxModel feeds a scalar column as [1, 1] and refuses int64 [N] ("Invalid rank").
+        var classInput = new Option<string>("--class-input")
+        {
+            Description = "index-column (int64 [N, 1], what ML.NET's ApplyOnnxModel feeds from a scalar Int64 column), index (int64 [N]) or onehot (float [N, classes])",
+            DefaultValueFactory = _ => "index-column",
+        };
         var opset = new Option<int>("--opset") { Description = "ONNX opset: 13, or 11 for older runtimes", DefaultValueFactory = _ => OnnxGraphBuilder.DefaultOpset };
         var convention = new Option<string>("--truncation-convention") { Description = "recorded in the metadata: how z is to be drawn, paper or tfhub", DefaultValueFactory = _ => "paper" };
         var command = new Command("export", "export a trained generator as ONNX") { onnx, batch, classInput, opset, convention };

@@ -5,6 +5,9 @@ namespace BigGan.Training.Onnx;
 /// <summary>Shape and metadata of an exported generator graph (<see cref="GeneratorExporter"/>).</summary>
 public sealed record GeneratorExportOptions
 {
+    /// <summary>Index (int64 [N]) is ONNX Runtime's natural form; ML.NET's ApplyOnnxModel feeds a scalar column as [1, 1]
+    /// and needs <see cref="OnnxClassInput.IndexColumn"/> or <see cref="OnnxClassInput.OneHot"/>, which is why
+    /// <c>biggan export</c> defaults to IndexColumn.</summary>
     public OnnxClassInput ClassInput { get; init; } = OnnxClassInput.Index;
 
     /// <summary>A symbolic batch dimension "N"; off means a fixed batch of 1, which is what ML.NET's OnnxTransformer feeds.</summary>
