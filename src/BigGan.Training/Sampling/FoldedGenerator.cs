@@ -150,7 +150,7 @@ internal sealed class FoldedGenerator : IDisposable
     private static Tensor ScaleShiftRelu(Tensor x, Tensor scale, Tensor shift)
     {
         long n = x.shape[0], c = x.shape[1];
-        return x.mul(scale.view(n, c, 1, 1)).add_(shift.view(n, c, 1, 1)).relu_();
+        return addcmul(shift.view(n, c, 1, 1), x, scale.view(n, c, 1, 1), 1).relu_();
     }
 
     // y [N, 4C, H+1, W+1] holds the four output phases of conv3x3(upsample2x(x)) as one 2×2 conv with padding 1 computes
@@ -159,17 +159,14 @@ internal sealed class FoldedGenerator : IDisposable
     private static Tensor PhaseScaleShiftRelu(Tensor y, Tensor scale, Tensor shift)
     {
         long n = y.shape[0], c = y.shape[1] / 4, h = y.shape[2] - 1, w = y.shape[3] - 1;
-        var nhwc = y.permute(0, 2, 3, 1);
-        var rows = new Tensor[2];
+        // One pass for the affine map (per-sample scale and shift repeated over the four phases), one for the ReLU, one
+        // for the interleave: the activations at high resolution are large, so passes over memory are what costs.
+        var activated = addcmul(shift.repeat(1, 4).view(n, 1, 1, 4 * c), y.permute(0, 2, 3, 1), scale.repeat(1, 4).view(n, 1, 1, 4 * c), 1).relu_();
+        var interleaved = empty([n, h, 2, w, 2, c], dtype: y.dtype, device: y.device);
         for (int a = 0; a < 2; a++)
-        {
-            var phases = new Tensor[2];
             for (int b = 0; b < 2; b++)
-                phases[b] = nhwc.narrow(1, a, h).narrow(2, b, w).narrow(3, (2 * a + b) * c, c);
-            rows[a] = stack(phases, 3);  // [N, H, W, 2, C]
-        }
-        var interleaved = stack(rows, 2).view(n, 2 * h, 2 * w, c);  // [N, H, 2, W, 2, C]
-        return interleaved.mul_(scale.view(n, 1, 1, c)).add_(shift.view(n, 1, 1, c)).relu_().permute(0, 3, 1, 2);
+                interleaved.select(2, a).select(3, b).copy_(activated.narrow(1, a, h).narrow(2, b, w).narrow(3, (2 * a + b) * c, c));
+        return interleaved.view(n, 2 * h, 2 * w, c).permute(0, 3, 1, 2);
     }
 
     // h [N, C, 2H, 2W] += nearest-upsampled shortcut [N, C, H, W], as a broadcast over the 2×2 copies.
