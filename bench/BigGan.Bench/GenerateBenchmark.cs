@@ -10,7 +10,7 @@ namespace BigGan.Bench;
 /// `generate [--resolution 32] [--ch 32] [--batch 64] [--threads 2] [--warmup 1] [--repeat 3] [--rounds 3] [--module] [--skip-ort]`:
 /// images per second of a randomly initialised generator in eval mode, through the C# API
 /// (<see cref="BigGanSampler.Generate(Tensor, Tensor)"/>: inference mode, the folded eval forward, or the module's own
-/// forward with --module) and through ONNX Runtime (npm onnxruntime-node via tests/onnxruntime/run.js) on the graph
+/// forward with --module) and through ONNX Runtime (Microsoft.ML.OnnxRuntime, in process) on the graph
 /// <see cref="GeneratorExporter"/> writes, for the same z and classes. The two alternate in --rounds rounds of --repeat
 /// timed batches each, so that a change of machine load hits both alike. 32×32 is the reference's CIFAR model (10
 /// classes, per-class cBN tables, no attention); larger resolutions the ImageNet layout (1000 classes, shared embedding,

@@ -327,7 +327,7 @@ public sealed class OnnxGraphBuilder
     /// <summary>×2 nearest upsampling of an NCHW tensor (F.interpolate(x, scale_factor=2)).</summary>
     public string Upsample2x(string x, string? name = null) => ResizeNearest(x, [1, 1, 2, 2], name);
 
-    // ---------------------------------------------------------------- layers from BigGan.Torch tensors
+    // ---------------------------------------------------------------- layers from TorchSharp tensors
 
     /// <summary>y = x · Wᵀ + b as Gemm(transB) with W [out, in] and b [out] stored under prefix.weight / prefix.bias.</summary>
     public string Linear(string x, Tensor weight, Tensor? bias, string prefix, string? name = null)

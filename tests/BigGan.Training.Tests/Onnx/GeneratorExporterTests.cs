@@ -10,7 +10,7 @@ using ModelGenerator = BigGan.Training.Model.Generator;
 namespace BigGan.Training.Tests.Onnx;
 
 /// <summary>
-/// Exported generators run in ONNX Runtime (npm onnxruntime-node) against the C# eval-mode forward for the same z and
+/// Exported generators run in ONNX Runtime (Microsoft.ML.OnnxRuntime) against the C# eval-mode forward for the same z and
 /// classes: a 32×32 model with shared embedding, hierarchical z and attention, and a 64×64 grayscale model with per-class
 /// cBN tables, attention and two tracked singular values; every class-input kind, batch 1 and dynamic, opsets 13 and 11.
 /// Every file passes python3-onnx's full checker.

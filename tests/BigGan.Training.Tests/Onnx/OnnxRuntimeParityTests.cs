@@ -6,7 +6,7 @@ namespace BigGan.Training.Tests.Onnx;
 
 /// <summary>
 /// Small graphs built with <see cref="OnnxGraphBuilder"/> from the op set a BigGAN generator needs, run in ONNX
-/// Runtime (npm onnxruntime-node) and compared with the same computation through BigGan.Torch, at opsets 11 and 13,
+/// Runtime (Microsoft.ML.OnnxRuntime) and compared with the same computation through TorchSharp, at opsets 11 and 13,
 /// static batch 1 and a dynamic batch; every file also passes python3-onnx's full checker.
 /// </summary>
 [TestClass]

@@ -10,7 +10,7 @@ namespace BigGan.Training.Tests.Training;
 /// Data-parallel training through the <c>biggan</c> tool, on loopback: ranks started by hand with the torchrun
 /// variables (as on several machines) and by <c>--nproc</c>. Failures of the process group itself (a wrong
 /// WORLD_SIZE, an unreachable master, a peer killed inside a collective) are covered by the engine's own tests in
-/// BigGan.Torch.Tests; these cover what the trainer and the launcher add. Every wait is bounded.
+/// tests/BigGan.Training.Tests/Distributed; these cover what the trainer and the launcher add. Every wait is bounded.
 /// </summary>
 [TestClass]
 [DoNotParallelize]
