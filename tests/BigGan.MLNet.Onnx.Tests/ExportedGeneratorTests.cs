@@ -63,17 +63,17 @@ public sealed class ExportedGeneratorTests
         var output = model.Transform(rows);
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 1, 3, 32, 32), output.Schema["image"].Type);
 
-        var latents = Vectors(output, BigGanColumns.Latent);
+        var latents = DataViewColumns.Vectors(output, BigGanColumns.Latent);
         var classes = Longs(output, BigGanColumns.ClassIndex);
         var expected = new float[Rows * 3 * 32 * 32];
         _sampler.Generate(latents.SelectMany(v => v).ToArray(), classes.Select(c => (int)c).ToArray(), expected);
-        var image = Vectors(output, "image").SelectMany(v => v).ToArray();
+        var image = DataViewColumns.Vectors(output, "image").SelectMany(v => v).ToArray();
         Assert.IsTrue(MaxAbsDiff(expected, image) <= Tolerance, $"image: max abs diff {MaxAbsDiff(expected, image)} > {Tolerance}");
         Assert.IsTrue(expected.Max() - expected.Min() > 0.01f, "the test images are not constant");
 
         // The [0, 255] output against LoadFromBigGan's Pixels: the same difference scaled by 127.5.
-        var pixels = Vectors(output, "pixels").SelectMany(v => v).ToArray();
-        var direct = Vectors(output, BigGanColumns.Pixels).SelectMany(v => v).ToArray();
+        var pixels = DataViewColumns.Vectors(output, "pixels").SelectMany(v => v).ToArray();
+        var direct = DataViewColumns.Vectors(output, BigGanColumns.Pixels).SelectMany(v => v).ToArray();
         Assert.IsTrue(MaxAbsDiff(direct, pixels) <= Tolerance * 127.5f, $"pixels: max abs diff {MaxAbsDiff(direct, pixels)}");
         (model as IDisposable)?.Dispose();
     }
@@ -85,8 +85,8 @@ public sealed class ExportedGeneratorTests
         var data = new BigGanDataOptions { BaseSeed = 9 };
         var requests = ml.Data.LoadFromBigGan(_sampler, Rows, BigGanOnnxRoute.RequestOptions(data));
         var model = ml.Transforms.ApplyBigGanOnnxGenerator(_path, BigGanOnnxGraph.From(_sampler)).Fit(requests);
-        var viaOnnx = Vectors(model.Transform(requests), BigGanColumns.Pixels).SelectMany(v => v).ToArray();
-        var direct = Vectors(ml.Data.LoadFromBigGan(_sampler, Rows, data), BigGanColumns.Pixels).SelectMany(v => v).ToArray();
+        var viaOnnx = DataViewColumns.Vectors(model.Transform(requests), BigGanColumns.Pixels).SelectMany(v => v).ToArray();
+        var direct = DataViewColumns.Vectors(ml.Data.LoadFromBigGan(_sampler, Rows, data), BigGanColumns.Pixels).SelectMany(v => v).ToArray();
         Assert.IsTrue(MaxAbsDiff(direct, viaOnnx) <= Tolerance * 127.5f, $"pixels: max abs diff {MaxAbsDiff(direct, viaOnnx)}");
         (model as IDisposable)?.Dispose();
     }
@@ -97,17 +97,6 @@ public sealed class ExportedGeneratorTests
         float max = 0;
         for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
         return max;
-    }
-
-    private static List<float[]> Vectors(IDataView view, string column)
-    {
-        var col = view.Schema[column];
-        using var cursor = view.GetRowCursor([col]);
-        var getter = cursor.GetGetter<VBuffer<float>>(col);
-        var rows = new List<float[]>();
-        VBuffer<float> v = default;
-        while (cursor.MoveNext()) { getter(ref v); rows.Add(v.DenseValues().ToArray()); }
-        return rows;
     }
 
     private static List<long> Longs(IDataView view, string column)

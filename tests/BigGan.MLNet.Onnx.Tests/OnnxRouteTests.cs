@@ -23,17 +23,6 @@ public sealed class OnnxRouteTests
         return path;
     }
 
-    private static List<float[]> Vectors(IDataView view, string column)
-    {
-        var col = view.Schema[column];
-        using var cursor = view.GetRowCursor([col]);
-        var getter = cursor.GetGetter<VBuffer<float>>(col);
-        var rows = new List<float[]>();
-        VBuffer<float> v = default;
-        while (cursor.MoveNext()) { getter(ref v); rows.Add(v.DenseValues().ToArray()); }
-        return rows;
-    }
-
     private static void AssertClose(List<float[]> expected, List<float[]> actual)
     {
         Assert.AreEqual(expected.Count, actual.Count);
@@ -57,7 +46,7 @@ public sealed class OnnxRouteTests
             var model = ml.Transforms.ApplyBigGanOnnxGenerator(path, BigGanOnnxGraph.From(Generator), options: OneHot).Fit(requests);
             var output = model.Transform(requests);
             Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 1, 1, 8, 8), output.Schema["Pixels"].Type);
-            AssertClose(Vectors(ml.Data.LoadFromBigGan(Generator, 12, data), "Pixels"), Vectors(output, "Pixels"));
+            AssertClose(DataViewColumns.Vectors(ml.Data.LoadFromBigGan(Generator, 12, data), "Pixels"), DataViewColumns.Vectors(output, "Pixels"));
             (model as IDisposable)?.Dispose();
         }
         finally { File.Delete(path); }
@@ -75,7 +64,7 @@ public sealed class OnnxRouteTests
         try
         {
             var model = ml.Transforms.ApplyBigGanOnnxGenerator(path, BigGanOnnxGraph.From(Generator), options: OneHot).Fit(requests);
-            before = Vectors(model.Transform(requests), "Pixels");
+            before = DataViewColumns.Vectors(model.Transform(requests), "Pixels");
             ml.Model.Save(model, requests.Schema, zip);
         }
         finally { File.Delete(path); }
@@ -85,7 +74,7 @@ public sealed class OnnxRouteTests
         var fresh = new MLContext(seed: 2);
         zip.Position = 0;
         var loaded = fresh.Model.Load(zip, out _);
-        AssertClose(before, Vectors(loaded.Transform(requests), "Pixels"));
+        AssertClose(before, DataViewColumns.Vectors(loaded.Transform(requests), "Pixels"));
     }
 
     [TestMethod]
