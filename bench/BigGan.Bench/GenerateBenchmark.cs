@@ -7,7 +7,7 @@ using BigGan.Training.Sampling;
 namespace BigGan.Bench;
 
 /// <summary>
-/// `generate [--resolution 32] [--ch 32] [--batch 64] [--threads 2] [--warmup 1] [--repeat 3] [--rounds 3] [--module] [--skip-ort]`:
+/// `generate [--resolution 32] [--ch 32] [--batch 64] [--threads 2] [--warmup 1] [--repeat 3] [--rounds 3] [--module] [--skip-ort] [--reference-onnx FILE]`:
 /// images per second of a randomly initialised generator in eval mode, through the C# API
 /// (<see cref="BigGanSampler.Generate(Tensor, Tensor)"/>: inference mode, the folded eval forward, or the module's own
 /// forward with --module) and through ONNX Runtime (Microsoft.ML.OnnxRuntime, in process) on the graph
@@ -16,7 +16,9 @@ namespace BigGan.Bench;
 /// classes, per-class cBN tables, no attention); larger resolutions the ImageNet layout (1000 classes, shared embedding,
 /// hierarchical z of 20 per chunk, attention at 64). Prints gen_images_per_s_csharp and gen_images_per_s_onnxruntime
 /// (from the median batch time; best_images_per_s from the fastest), their ratio, and the largest difference between
-/// the two outputs.
+/// the two outputs. With --reference-onnx, an ONNX file exported elsewhere (e.g. the reference implementation's
+/// generator through torch.onnx, inputs z and class_index) is timed in ONNX Runtime in the same rounds
+/// (gen_images_per_s_reference_onnx; its weights are its own, so no output comparison).
 /// </summary>
 public sealed class GenerateBenchmark : IBenchmark
 {
@@ -28,6 +30,7 @@ public sealed class GenerateBenchmark : IBenchmark
         int resolution = o.Int("resolution", 32), ch = o.Int("ch", 32), batch = o.Int("batch", 64), threads = o.Int("threads", 2);
         int warmup = o.Int("warmup", 1), repeat = o.Int("repeat", 3), rounds = o.Int("rounds", 3);
         var skipOrt = o.ContainsKey("skip-ort");
+        var referenceOnnx = o.TryGetValue("reference-onnx", out var refPath) ? refPath : null;
         torch.set_num_threads(threads);
         var config = Config(resolution, ch);
         var context = new Dictionary<string, object>
@@ -63,6 +66,7 @@ public sealed class GenerateBenchmark : IBenchmark
             float[] csharpImages = [], ortImages = [];
             var csharpTimes = new List<double>();
             var ortTimes = new List<double>();
+            var referenceTimes = new List<double>();
             string ortVersion = "";
             for (int round = 0; round < rounds; round++)
             {
@@ -83,6 +87,13 @@ public sealed class GenerateBenchmark : IBenchmark
                 ortTimes.AddRange(result.RunMs.Select(ms => ms / 1000));
                 ortImages = result[GeneratorExporter.ImageOutput].Floats;
                 ortVersion = result.OrtVersion;
+                if (referenceOnnx is null) continue;
+                var reference = OnnxRuntimeRunner.Run(referenceOnnx,
+                [
+                    new OrtInput("z", [batch, config.DimZ], Floats: zData),
+                    new OrtInput("class_index", [batch], Int64s: classes),
+                ], threads, warmup, repeat);
+                referenceTimes.AddRange(reference.RunMs.Select(ms => ms / 1000));
             }
             var csharp = batch / Report.Median(csharpTimes);
             Report.Figure("gen_images_per_s_csharp", csharp, "images/s", new Dictionary<string, object>(context)
@@ -97,6 +108,12 @@ public sealed class GenerateBenchmark : IBenchmark
                 ["ort_version"] = ortVersion, ["max_abs_diff_vs_csharp"] = csharpImages.Zip(ortImages, (a, b) => Math.Abs(a - b)).Max(),
             });
             Report.Figure("gen_csharp_over_onnxruntime", csharp / ort, "x", context);
+            if (referenceTimes.Count > 0)
+                Report.Figure("gen_images_per_s_reference_onnx", batch / Report.Median(referenceTimes), "images/s", new Dictionary<string, object>(context)
+                {
+                    ["file"] = referenceOnnx!, ["batch_s"] = referenceTimes.Select(t => Math.Round(t, 4)).ToArray(),
+                    ["best_images_per_s"] = Math.Round(batch / referenceTimes.Min(), 2),
+                });
         }
         finally
         {
