@@ -7,16 +7,8 @@ namespace BigGan.Training.Tests.IO;
 
 /// <summary>Grids of batches, save_image and the float-to-byte mapping.</summary>
 [TestClass]
-public sealed class ImageGridTests
+public sealed class ImageGridTests : TempDirTest
 {
-    private string _dir = null!;
-
-    [TestInitialize]
-    public void MakeDir() => _dir = TempDir();
-
-    [TestCleanup]
-    public void RemoveDir() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
-
     [TestMethod]
     public void ToUint8RoundsHalfToEvenAndClamps()
     {

@@ -7,7 +7,7 @@ namespace BigGan.Training.Tests.IO;
 
 /// <summary>Image decode and PNG encode through SkiaSharp: formats, read modes, odd PNG kinds, bad and hostile input.</summary>
 [TestClass]
-public sealed class ImageTests
+public sealed class ImageTests : TempDirTest
 {
     // The 4x3 RGB pattern below (rows top to bottom), saved by Pillow 9.4 as BMP and as lossless WebP.
     private static readonly byte[,,] Pattern =
@@ -26,13 +26,6 @@ public sealed class ImageTests
     // Image.new("L", (8, 8), 77).save(buf, "JPEG", quality=95)
     private const string JpegGray = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAIBAQEBAQIBAQECAgICAgQDAgICAgUEBAMEBgUGBgYFBgYGBwkIBgcJBwYGCAsICQoKCgoKBggLDAsKDAkKCgr/wAALCAAIAAgBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/APjOv//Z";
 
-    private string _dir = null!;
-
-    [TestInitialize]
-    public void MakeDir() => _dir = TempDir();
-
-    [TestCleanup]
-    public void RemoveDir() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
 
     private static byte[] PatternChw()
     {

@@ -12,16 +12,8 @@ namespace BigGan.Training.Tests.IO;
 
 /// <summary>safetensors: round trips of every dtype, the byte layout, compatibility, hostile and truncated files, atomic writes.</summary>
 [TestClass]
-public sealed class SafetensorsTests
+public sealed class SafetensorsTests : TempDirTest
 {
-    private string _dir = null!;
-
-    [TestInitialize]
-    public void MakeDir() => _dir = TempDir();
-
-    [TestCleanup]
-    public void RemoveDir() { if (Directory.Exists(_dir)) Directory.Delete(_dir, true); }
-
     private string P(string name) => Path.Combine(_dir, name);
 
     /// <summary>A file with the given header text (length prefix computed unless overridden) and data bytes.</summary>
