@@ -64,6 +64,7 @@ internal static class DemoCommand
                 table.AddRow($"{r.RealPerClass} real per class", $"{r.RealOnlyAccuracy:P1}");
                 table.AddRow($"+ {r.SyntheticPerClass} synthetic per class", $"{r.AugmentedAccuracy:P1}");
                 AnsiConsole.Write(table);
+                AnsiConsole.MarkupLine($"the real-only classifier assigns {r.SyntheticAgreement:P1} of the synthetic images to their requested class");
             }
             AnsiConsole.MarkupLine($"run folder: [bold]{Markup.Escape(Path.GetFullPath(runDir))}[/]");
             return 0;

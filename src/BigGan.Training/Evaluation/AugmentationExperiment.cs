@@ -4,8 +4,13 @@ using BigGan.Training.Sampling;
 
 namespace BigGan.Training.Evaluation;
 
-/// <summary>Test accuracies of the same classifier trained on real images only and on real plus synthetic ones.</summary>
-public sealed record AugmentationResult(int RealPerClass, int SyntheticPerClass, int TestImages, double RealOnlyAccuracy, double AugmentedAccuracy);
+/// <summary>
+/// Test accuracies of the same classifier trained on real images only and on real plus synthetic ones, and the class
+/// agreement of the synthetic images: the share the real-only classifier assigns to their requested class (NaN
+/// without synthetic images). Low agreement means the synthetic images teach wrong labels.
+/// </summary>
+public sealed record AugmentationResult(int RealPerClass, int SyntheticPerClass, int TestImages, double RealOnlyAccuracy, double AugmentedAccuracy,
+    double SyntheticAgreement);
 
 /// <summary>
 /// The data-augmentation question a GAN user asks, answered with the project's own libtorch classifier (no ML.NET
@@ -31,24 +36,27 @@ public static class AugmentationExperiment
         var classes = Enumerable.Range(0, sampler.NumClasses).ToArray();
         var config = new ClassifierConfig(train.Channels, train.Resolution, train.NumClasses);
 
-        double Accuracy(Tensor x, Tensor y)
+        SmallCnnClassifier Train(Tensor x, Tensor y)
         {
-            using var model = new SmallCnnClassifier(config, seed);
+            var model = new SmallCnnClassifier(config, seed);
             // The same number of optimisation steps for both runs: the augmented set gets proportionally fewer epochs.
             var scaledEpochs = Math.Max(1, (int)Math.Round(epochs * (double)realX.size(0) / x.size(0)));
             ClassifierTrainer.Train(model, x, y, new ClassifierTrainingOptions { Epochs = scaledEpochs, Seed = seed });
-            return ClassifierTrainer.Accuracy(model, testX, testY);
+            return model;
         }
 
-        var realOnly = Accuracy(realX, realY);
-        var augmented = realOnly;
+        using var realModel = Train(realX, realY);
+        var realOnly = ClassifierTrainer.Accuracy(realModel, testX, testY);
+        double augmented = realOnly, agreement = double.NaN;
         if (syntheticPerClass > 0)
         {
             var synthX = sampler.Sample(classes, syntheticPerClass, Truncation.None, seed + 1);
             var synthY = torch.arange(sampler.NumClasses).unsqueeze(1).repeat(1, syntheticPerClass).reshape(-1);
-            augmented = Accuracy(torch.cat([realX, synthX]), torch.cat([realY, synthY]));
+            agreement = ClassifierTrainer.Accuracy(realModel, synthX, synthY);
+            using var augmentedModel = Train(torch.cat([realX, synthX]), torch.cat([realY, synthY]));
+            augmented = ClassifierTrainer.Accuracy(augmentedModel, testX, testY);
         }
-        return new AugmentationResult(realPerClass, syntheticPerClass, (int)testX.size(0), realOnly, augmented);
+        return new AugmentationResult(realPerClass, syntheticPerClass, (int)testX.size(0), realOnly, augmented, agreement);
     }
 
     // The first n items of each class in a seeded order.
