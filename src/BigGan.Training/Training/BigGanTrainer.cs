@@ -39,6 +39,8 @@ public sealed class BigGanTrainer : IDisposable
     private readonly TrainingState _state;
     private readonly TrainingLog? _log;
     private readonly DataParallel? _dp;
+    private readonly DiffAugmentPolicy _augment;
+    private readonly LeCam? _lecam;
     private CheckpointInfo? _lastCheckpoint;
     private long _lastSavedStep = -1;
 
@@ -122,10 +124,13 @@ public sealed class BigGanTrainer : IDisposable
             Rngs = new Dictionary<string, Rng> { ["sampler"] = _sampler },
             ConfigJson = config.ToJson(),
         };
+        _augment = t.DiffAugmentPolicy;
+        if (t.Lecam > 0) _lecam = new LeCam(t.Lecam, t.LecamDecay, t.LecamStart);
         if (resume)
         {
             _lastCheckpoint = Checkpoint.LoadLatest(runDir, _state).Checkpoint;
             _lastSavedStep = _lastCheckpoint.Step;
+            _lecam?.LoadFrom(_lastCheckpoint.Metadata, _lastCheckpoint.Path);
         }
         if (IsMaster)
         {
@@ -168,11 +173,13 @@ public sealed class BigGanTrainer : IDisposable
                 var (z, y) = SampleLatents(t.BatchSize);
                 Tensor fake;
                 using (no_grad()) fake = G.forward(z, y);
-                var scores = D.forward(cat([fake, realChunks[k]]), cat([y, labelChunks[k]])).split(bs);
+                var scores = D.forward(cat([Augment(fake), Augment(realChunks[k])]), cat([y, labelChunks[k]])).split(bs);
                 var (lossReal, lossFake) = Losses.Discriminator(scores[1], scores[0], t.Loss);
                 (dReal, dFake) = (lossReal.ToDouble(), lossFake.ToDouble());
                 TrainingDivergedException.ThrowIfNotFinite([new("D_loss_real", dReal), new("D_loss_fake", dFake)], Step + 1, _lastCheckpoint?.Path);
-                lossReal.add(lossFake).div_(t.DAccumulations).backward();
+                var loss = lossReal.add(lossFake);
+                if (_lecam is not null) loss = loss.add(LeCamPenalty(scores[1], scores[0]));
+                loss.div_(t.DAccumulations).backward();
             }
             _dp?.AverageGradients(D);
             if (t.DOrtho > 0) OrthogonalRegularization.Apply(D, t.DOrtho);
@@ -192,7 +199,7 @@ public sealed class BigGanTrainer : IDisposable
         for (int a = 0; a < t.GAccumulations; a++)
         {
             var (z, y) = SampleLatents(t.EffectiveGBatchSize);
-            var loss = Losses.Generator(D.forward(G.forward(z, y), y), t.Loss);
+            var loss = Losses.Generator(D.forward(Augment(G.forward(z, y)), y), t.Loss);
             gLoss = loss.ToDouble();
             TrainingDivergedException.ThrowIfNotFinite("G_loss", gLoss, Step + 1, _lastCheckpoint?.Path);
             loss.div_(t.GAccumulations).backward();
@@ -201,6 +208,25 @@ public sealed class BigGanTrainer : IDisposable
         if (t.GOrtho > 0) OrthogonalRegularization.Apply(G, t.GOrtho, IsSharedEmbedding);
         _gOpt.step();
         return gLoss;
+    }
+
+    // DiffAugment of images D is about to see; the parameters come from the latent generator (saved with every
+    // checkpoint), drawn for the global batch so that data-parallel ranks augment as one process would.
+    private Tensor Augment(Tensor images) =>
+        DiffAugment.Apply(images, _augment, _sampler, _dp?.Rank ?? 0, _dp?.WorldSize ?? 1);
+
+    // The LeCam averages follow the global batch's mean outputs (identical on every rank), then the penalty.
+    private Tensor LeCamPenalty(Tensor dReal, Tensor dFake)
+    {
+        double realMean, fakeMean;
+        using (no_grad()) (realMean, fakeMean) = (dReal.mean().ToDouble(), dFake.mean().ToDouble());
+        if (_dp is not null)
+        {
+            var global = _dp.Average(realMean, fakeMean);
+            (realMean, fakeMean) = (global[0], global[1]);
+        }
+        _lecam!.Update(realMean, fakeMean, Step);
+        return _lecam.Penalty(dReal, dFake);
     }
 
     // The paper excludes the shared class embedding from G's orthogonal regularization.
@@ -262,6 +288,7 @@ public sealed class BigGanTrainer : IDisposable
         {
             var value = e.score(SamplingGenerator);
             _log?.Write(Step, new Dictionary<string, double>(), 0, extra: new Dictionary<string, double> { [e.name] = value });
+            _lecam?.SaveTo(_state.Metadata);
             var best = Checkpoint.SaveBest(RunDir, _state, e.name, value, e.higherIsBetter, Config.Train.NumBestCopies);
             if (best is not null) CheckpointSaved?.Invoke(best);
         }
@@ -289,6 +316,7 @@ public sealed class BigGanTrainer : IDisposable
     {
         _dp?.BeforeSave(_state);
         _lastSavedStep = Step;
+        _lecam?.SaveTo(_state.Metadata);
         if (IsMaster)
         {
             _lastCheckpoint = Checkpoint.Save(RunDir, _state, Config.Train.NumSaveCopies);

@@ -181,10 +181,16 @@ public sealed class DataParallel
     /// <summary>The losses averaged over the ranks: the loss of the global batch, as one process would log it.</summary>
     public StepLosses AverageLosses(StepLosses local)
     {
-        using var t = tensor(new[] { local.GLoss, local.DLossReal, local.DLossFake });
-        Communicate(() => Group.allreduce(t, ReduceOp.AVG));
-        var v = t.ToArray<double>();
+        var v = Average(local.GLoss, local.DLossReal, local.DLossFake);
         return new StepLosses(v[0], v[1], v[2]);
+    }
+
+    /// <summary>Each value averaged over the ranks (e.g. batch means of this rank's share: the global batch's mean).</summary>
+    public double[] Average(params double[] local)
+    {
+        using var t = tensor(local);
+        Communicate(() => Group.allreduce(t, ReduceOp.AVG));
+        return t.ToArray<double>();
     }
 
     /// <summary>True on every rank when any rank votes true (e.g. to stop: a time limit or a cancellation that

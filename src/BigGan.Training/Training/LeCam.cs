@@ -30,22 +30,34 @@ public sealed class LeCam
     /// <summary>Moving average of D's mean output on fake images.</summary>
     public double FakeEma { get; set; }
 
-    /// <summary>Folds this batch's mean outputs into the averages (at training step <paramref name="step"/>).</summary>
-    public void Update(Tensor dReal, Tensor dFake, long step)
+    /// <summary>Folds this batch's mean D outputs on real and fake images into the averages (at training step
+    /// <paramref name="step"/>). Data-parallel runs pass the means of the global batch, so every rank holds the same averages.</summary>
+    public void Update(double realMean, double fakeMean, long step)
     {
-        ArgumentNullException.ThrowIfNull(dReal);
-        ArgumentNullException.ThrowIfNull(dFake);
         double decay = step < StartStep ? 0 : Decay;
-        double real, fake;
-        using (torch.no_grad())
-        {
-            using var r = dReal.mean();
-            using var f = dFake.mean();
-            (real, fake) = (r.ToDouble(), f.ToDouble());
-        }
-        RealEma = RealEma * decay + real * (1 - decay);
-        FakeEma = FakeEma * decay + fake * (1 - decay);
+        RealEma = RealEma * decay + realMean * (1 - decay);
+        FakeEma = FakeEma * decay + fakeMean * (1 - decay);
     }
+
+    /// <summary>Saves the averages into checkpoint metadata (round-trip text: resumed bit-exactly).</summary>
+    public void SaveTo(IDictionary<string, string> metadata)
+    {
+        metadata[RealKey] = RealEma.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        metadata[FakeKey] = FakeEma.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Restores the averages from checkpoint metadata written by <see cref="SaveTo"/>; <paramref name="source"/> names the file.</summary>
+    public void LoadFrom(IReadOnlyDictionary<string, string> metadata, string source)
+    {
+        RealEma = Read(RealKey);
+        FakeEma = Read(FakeKey);
+        double Read(string key) =>
+            metadata.TryGetValue(key, out var text) && double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
+                ? v
+                : throw new ArgumentException($"checkpoint {source} has no valid LeCam average '{key}' (the run was saved without LeCam, or the file is damaged); expected a finite number");
+    }
+
+    private const string RealKey = "lecam.real_ema", FakeKey = "lecam.fake_ema";
 
     /// <summary>λ · R for raw D outputs on real and fake images, against the current averages (a scalar the caller owns).</summary>
     public Tensor Penalty(Tensor dReal, Tensor dFake)

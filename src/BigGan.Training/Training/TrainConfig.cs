@@ -154,6 +154,23 @@ public sealed record TrainConfig
     /// <summary>Generated images per class for each evaluation.</summary>
     public int EvalPerClass { get; init; } = 100;
 
+    /// <summary>DiffAugment (Zhao et al. 2020) on every image D sees, real and fake, in D and G steps: a comma-separated
+    /// subset of color, translation, cutout, or none.</summary>
+    public string Diffaug { get; init; } = "none";
+
+    /// <summary>LeCam regularization weight λ (Tseng et al. 2021) on D's outputs; 0 = off.</summary>
+    public double Lecam { get; init; }
+
+    /// <summary>Decay of the moving averages of D's outputs that LeCam regularization pulls towards.</summary>
+    public double LecamDecay { get; init; } = 0.99;
+
+    /// <summary>Step from which the LeCam averages decay (before it they follow the latest batch).</summary>
+    public long LecamStart { get; init; } = 1000;
+
+    /// <summary>The parsed <see cref="Diffaug"/>.</summary>
+    [JsonIgnore]
+    public DiffAugmentPolicy DiffAugmentPolicy => DiffAugment.Parse(Diffaug);
+
     /// <summary>max(GBatchSize, BatchSize), the number of samples per G accumulation.</summary>
     [JsonIgnore]
     public int EffectiveGBatchSize => Math.Max(GBatchSize, BatchSize);
@@ -204,6 +221,11 @@ public sealed record TrainConfig
         Require(EvalEvery >= 0, nameof(EvalEvery), EvalEvery, "0 (never) or a positive interval");
         Require(EvalEvery == 0 || !string.IsNullOrWhiteSpace(EvalClassifier), nameof(EvalClassifier), "\"" + EvalClassifier + "\"", "a classifier file when EvalEvery > 0");
         Require(EvalPerClass >= 1, nameof(EvalPerClass), EvalPerClass, "at least 1");
+        try { DiffAugment.Parse(Diffaug); }
+        catch (ArgumentException e) { errors.Add($"{nameof(Diffaug)} = \"{Diffaug}\" is invalid: {e.Message.Split(" (Parameter")[0]}"); }
+        Require(double.IsFinite(Lecam) && Lecam >= 0, nameof(Lecam), Lecam, "a weight >= 0 (0 = off; 0.1–0.5 in the paper)");
+        Require(LecamDecay >= 0 && LecamDecay < 1, nameof(LecamDecay), LecamDecay, "a decay in [0, 1)");
+        Require(LecamStart >= 0, nameof(LecamStart), LecamStart, "a step >= 0");
         Require(Enum.IsDefined(Loss), nameof(Loss), Loss, $"one of {string.Join(", ", Enum.GetNames<LossKind>())}");
         Require(Data is null || Data.Trim().Length > 0, nameof(Data), "\"" + Data + "\"", "a path or dataset name");
         return errors;

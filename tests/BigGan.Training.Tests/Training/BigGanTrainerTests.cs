@@ -88,10 +88,13 @@ public sealed class BigGanTrainerTests
     }
 
     [TestMethod]
-    public void ResumeContinuesBitForBit()
+    [DataRow("none", 0.0)]
+    [DataRow("color,translation,cutout", 0.3)]
+    public void ResumeContinuesBitForBit(string diffaug, double lecam)
     {
         torch.set_num_threads(1);
         var cfg = TinyConfig(iterations: 6);
+        cfg = cfg with { Train = cfg.Train with { Diffaug = diffaug, Lecam = lecam, LecamStart = 2 } };
         var straightDir = NewRunDir();
         Dictionary<string, float[]> straightG, straightD, straightEma;
         using (var data = Source())
@@ -116,6 +119,30 @@ public sealed class BigGanTrainerTests
                     CollectionAssert.AreEqual(v, actual[k], $"{name}.{k} differs after resume");
         }
         Assert.AreEqual(6, TrainingLog.Read(Path.Combine(splitDir, TrainingLog.DefaultFileName)).Count());
+    }
+
+    [TestMethod]
+    public void DiffAugmentAndLeCamEachChangeTheUpdates()
+    {
+        torch.set_num_threads(1);
+        Dictionary<string, float[]> AfterOneStep(string diffaug, double lecam, Func<BigGanTrainer, torch.nn.Module> which, bool gStep)
+        {
+            var cfg = TinyConfig();
+            using var data = Source();
+            using var t = new BigGanTrainer(cfg with { Train = cfg.Train with { Diffaug = diffaug, Lecam = lecam } }, data, NewRunDir());
+            if (gStep) t.TrainGenerator();
+            else t.TrainDiscriminator();
+            return Weights(which(t));
+        }
+        bool Differ(Dictionary<string, float[]> a, Dictionary<string, float[]> b) => a.Any(kv => !kv.Value.SequenceEqual(b[kv.Key]));
+
+        var plainD = AfterOneStep("none", 0, t => t.D, gStep: false);
+        Assert.IsTrue(Differ(plainD, AfterOneStep("none", 0.5, t => t.D, gStep: false)), "LeCam did not change D's update");
+        Assert.IsTrue(Differ(plainD, AfterOneStep("translation", 0, t => t.D, gStep: false)), "DiffAugment did not change D's update");
+        Assert.IsFalse(Differ(plainD, AfterOneStep("none", 0, t => t.D, gStep: false)), "the same settings must give the same update");
+        // A G step alone, against the same initial D: only the augmentation of the fakes D sees can change it.
+        Assert.IsTrue(Differ(AfterOneStep("none", 0, t => t.G, gStep: true), AfterOneStep("cutout", 0, t => t.G, gStep: true)),
+            "DiffAugment did not change G's update");
     }
 
     [TestMethod]

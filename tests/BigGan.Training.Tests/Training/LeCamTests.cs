@@ -21,11 +21,11 @@ public sealed class LeCamTests
     {
         using var scope = NewDisposeScope();
         var lecam = new LeCam(weight: 1, decay: 0.9, startStep: 2);
-        lecam.Update(tensor(new[] { 1.0, 3.0 }), tensor(new[] { -2.0, 0.0 }), step: 0);
+        lecam.Update(2.0, -1.0, step: 0);
         Assert.AreEqual((2.0, -1.0), (lecam.RealEma, lecam.FakeEma));
-        lecam.Update(tensor(new[] { 4.0 }), tensor(new[] { 1.0 }), step: 1);
+        lecam.Update(4.0, 1.0, step: 1);
         Assert.AreEqual((4.0, 1.0), (lecam.RealEma, lecam.FakeEma));
-        lecam.Update(tensor(new[] { 0.0 }), tensor(new[] { 2.0 }), step: 2);
+        lecam.Update(0.0, 2.0, step: 2);
         Assert.AreEqual(4.0 * 0.9, lecam.RealEma, 1e-12);
         Assert.AreEqual(0.9 + 2.0 * 0.1, lecam.FakeEma, 1e-12);
     }
@@ -41,6 +41,20 @@ public sealed class LeCamTests
         // d/dr of 2·mean(relu(r)²) = 2·r (n = 2) where r > 0; d/df of 2·mean(relu(−f)²) = 2·f where f < 0
         CollectionAssert.AreEqual(new[] { 2.0, 0.0 }, real.grad!.ToArray<double>());
         CollectionAssert.AreEqual(new[] { -6.0, 0.0 }, fake.grad!.ToArray<double>());
+    }
+
+    [TestMethod]
+    public void AveragesRoundTripThroughCheckpointMetadataBitExactly()
+    {
+        var saved = new LeCam(0.3) { RealEma = 0.1 + 0.2, FakeEma = -1.0 / 3 };
+        var metadata = new Dictionary<string, string>();
+        saved.SaveTo(metadata);
+        var loaded = new LeCam(0.3);
+        loaded.LoadFrom(metadata, "state.safetensors");
+        Assert.AreEqual(BitConverter.DoubleToInt64Bits(saved.RealEma), BitConverter.DoubleToInt64Bits(loaded.RealEma));
+        Assert.AreEqual(BitConverter.DoubleToInt64Bits(saved.FakeEma), BitConverter.DoubleToInt64Bits(loaded.FakeEma));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => loaded.LoadFrom(new Dictionary<string, string>(), "runs/x/state.safetensors"));
+        StringAssert.Contains(e.Message, "runs/x/state.safetensors");
     }
 
     [TestMethod]
