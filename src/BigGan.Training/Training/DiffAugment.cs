@@ -62,7 +62,8 @@ public static class DiffAugment
     /// <summary>
     /// The augmented images (a new tensor; <paramref name="images"/> itself when the policy is None). Color, then
     /// translation, then cutout, as the paper. <paramref name="shardIndex"/> of <paramref name="shardCount"/>: this
-    /// batch is that slice of a global batch of <c>N × shardCount</c> images whose parameters are drawn here.
+    /// batch holds rows shardIndex, shardIndex + shardCount, … of a global batch of <c>N × shardCount</c> images (the
+    /// layout of <see cref="DataParallel.Shard"/>), whose parameters are all drawn here.
     /// </summary>
     public static Tensor Apply(Tensor images, DiffAugmentPolicy policy, torch.Generator generator, int shardIndex = 0, int shardCount = 1)
     {
@@ -128,6 +129,6 @@ public static class DiffAugment
         public Tensor Integers(long low, long high) =>
             Slice(torch.randint(low, high, [N * ShardCount], generator: Generator));
 
-        private Tensor Slice(Tensor all) => all.narrow(0, ShardIndex * N, N);
+        private Tensor Slice(Tensor all) => all.slice(0, ShardIndex, N * ShardCount, ShardCount);
     }
 }

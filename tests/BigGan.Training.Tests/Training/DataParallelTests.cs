@@ -39,15 +39,18 @@ public sealed class DataParallelTests
     ];
 
     [TestMethod]
-    public void TwoProcessesTakeTheStepsOfOneProcessWithTheWholeBatch()
+    [DataRow(new string[0])]
+    [DataRow(new[] { "--diffaug", "color,translation,cutout", "--lecam", "0.3", "--lecam-start", "1" })]
+    public void TwoProcessesTakeTheStepsOfOneProcessWithTheWholeBatch(string[] extra)
     {
         using var data = NewData(out var images);
         using var runs = new TempFolder();
         string dir0 = runs["rank0"], dir1 = runs["rank1"];
         var port = CliProcess.FreePort();
+        string[] options = ["--threads", "1", "--h-flip", .. extra];
         // Each rank its own run folder, as on two machines: rank 1 must write nothing into its own.
-        using var r0 = CliProcess.Start(TinyRun(images, dir0, 3, "--threads", "1", "--h-flip"), CliProcess.RankEnvironment(port, 0, 2));
-        using var r1 = CliProcess.Start(TinyRun(images, dir1, 3, "--threads", "1", "--h-flip"), CliProcess.RankEnvironment(port, 1, 2));
+        using var r0 = CliProcess.Start(TinyRun(images, dir0, 3, options), CliProcess.RankEnvironment(port, 0, 2));
+        using var r1 = CliProcess.Start(TinyRun(images, dir1, 3, options), CliProcess.RankEnvironment(port, 1, 2));
         Assert.AreEqual(0, r0.WaitForExit(Limit), r0.Describe() + r1.Describe());
         Assert.AreEqual(0, r1.WaitForExit(Limit), r1.Describe());
         Assert.IsFalse(Directory.Exists(dir1), "rank 1 must not write anything");
@@ -66,9 +69,9 @@ public sealed class DataParallelTests
         {
             var losses = single.TrainStep();
             // The logged losses are averaged over the ranks: the losses of the global batch.
-            AssertClose(losses.GLoss, log[step - 1].GetProperty("G_loss").GetDouble(), $"G loss at step {step}");
             AssertClose(losses.DLossReal, log[step - 1].GetProperty("D_loss_real").GetDouble(), $"D loss (real) at step {step}");
             AssertClose(losses.DLossFake, log[step - 1].GetProperty("D_loss_fake").GetDouble(), $"D loss (fake) at step {step}");
+            AssertClose(losses.GLoss, log[step - 1].GetProperty("G_loss").GetDouble(), $"G loss at step {step}");
             var checkpoint = Path.Combine(Checkpoint.Folder(dir0), $"step-{step:D9}");
             AssertSameState(single.G, Path.Combine(checkpoint, Checkpoint.GFile), step);
             AssertSameState(single.D, Path.Combine(checkpoint, Checkpoint.DFile), step);
