@@ -67,12 +67,14 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var o = (options ?? new SamplerOptions()).Validate();
         var (file, runDir) = Resolve(path, o.Weights);
+        var header = Safetensors.ReadHeader(file);
         var metadata = Safetensors.ReadMetadata(file);
-        var (model, train) = ReadConfig(file, metadata, runDir);
+        var (model, train, source) = ReadConfig(file, metadata, runDir);
+        CheckConfigFitsFile(model, source, file, header);
         var g = new Model.Generator(model, skipInit: true);
         try
         {
-            Checkpoint.LoadModule(Path.GetDirectoryName(file)!, Path.GetFileName(file), g);
+            ModuleStateFile.LoadInto(file, Path.GetFileNameWithoutExtension(file), g, requireFinite: true);
             var names = o.ClassNames ?? ReadClassNames(runDir, model.NumClasses);
             var statistics = o.Statistics ?? (train?.StandingStats == true ? BatchNormStatistics.Standing : BatchNormStatistics.Running);
             var standing = o.Standing ?? new StandingStatisticsOptions
@@ -542,10 +544,21 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
             _ => File.Exists(ema) ? ema : raw,
         };
         if (!File.Exists(file))
-            throw new FileNotFoundException(weights == GeneratorWeights.Ema
-                ? $"checkpoint {checkpointDir} has no EMA generator ({Checkpoint.GEmaFile}); the run was trained without EMA, use the raw G"
-                : $"checkpoint file missing: {file}", file);
+            throw new FileNotFoundException(weights == GeneratorWeights.Ema ? MissingEmaMessage(checkpointDir, file) : $"checkpoint file missing: {file}", file);
         return (file, runDir);
+    }
+
+    // Whether the run kept an EMA copy is recorded in the state file; a file the run should have is reported missing.
+    private static string MissingEmaMessage(string checkpointDir, string file)
+    {
+        var state = Path.Combine(checkpointDir, Checkpoint.StateFile);
+        string? hasEma = null;
+        try { if (File.Exists(state)) hasEma = Safetensors.ReadMetadata(state).GetValueOrDefault(Checkpoint.Keys.HasEma); }
+        catch (InvalidDataException) { } // a damaged state file: say only what is certain
+        return hasEma == "false"
+            ? $"checkpoint {checkpointDir} has no EMA generator ({Checkpoint.GEmaFile}): the run was trained without EMA; use --weights raw"
+            : $"checkpoint file missing: {file} (--weights ema needs the EMA generator; " +
+              (hasEma == "true" ? "the run kept one, so the file was deleted or lost)" : "use --weights raw for the trained G)");
     }
 
     // run/checkpoints/step-N → run
@@ -555,15 +568,34 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         return parent is not null && parent.Name == Checkpoint.FolderName && parent.Parent is { } run ? run.FullName : null;
     }
 
-    private static (ModelConfig model, TrainConfig? train) ReadConfig(string file, IReadOnlyDictionary<string, string> metadata, string? runDir)
+    // The configuration, and where it came from (for messages).
+    private static (ModelConfig model, TrainConfig? train, string source) ReadConfig(string file, IReadOnlyDictionary<string, string> metadata, string? runDir)
     {
         if (metadata.TryGetValue(Checkpoint.Keys.Config, out var json) && json.Trim() is { Length: > 2 } trimmed)
-            return ParseConfig(trimmed, $"the configuration in the metadata of {file}");
+        {
+            var source = $"the configuration in the metadata of {file}";
+            var (model, train) = ParseConfig(trimmed, source);
+            return (model, train, source);
+        }
         var runConfig = runDir is null ? null : Path.Combine(runDir, RunConfig.FileName);
         if (runConfig is not null && File.Exists(runConfig))
-            return ParseConfig(File.ReadAllText(runConfig), runConfig);
+        {
+            var (model, train) = ParseConfig(File.ReadAllText(runConfig), runConfig);
+            return (model, train, runConfig);
+        }
         throw new InvalidDataException($"{file} carries no model configuration ('{Checkpoint.Keys.Config}' metadata) and no run {RunConfig.FileName} was found next to it; " +
                                        "it was not written by BigGan.NET's trainer");
+    }
+
+    // A configuration that describes a bigger generator than the file holds values for is refused before the generator
+    // is built: a tampered or mismatched configuration could otherwise allocate gigabytes first.
+    private static void CheckConfigFitsFile(ModelConfig model, string source, string file, IO.SafetensorsHeader header)
+    {
+        long needed = model.MinimumGeneratorParameters(), held = header.Entries.Sum(e => e.ElementCount);
+        if (needed > held)
+            throw new InvalidDataException(
+                $"{source} describes a generator of at least {needed:N0} parameters (resolution {model.Resolution}, g-ch {model.GCh}, " +
+                $"{model.NumClasses} classes, dim-z {model.DimZ}), but {file} holds only {held:N0} values: the configuration does not belong to these weights");
     }
 
     private static (ModelConfig model, TrainConfig? train) ParseConfig(string json, string source)
