@@ -60,7 +60,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">the path does not exist.</exception>
     /// <exception cref="FileNotFoundException">the run has no checkpoint, or the requested network file is missing.</exception>
-    /// <exception cref="InvalidDataException">the file is not a readable safetensors file, or carries no usable configuration.</exception>
+    /// <exception cref="InvalidDataException">the file is not a readable safetensors file, is corrupt (checksum), holds NaN or infinite weights, or carries no usable configuration (outside <see cref="ModelConfig"/>'s limits included).</exception>
     /// <exception cref="ArgumentException">the weights do not fit the configuration (another architecture).</exception>
     public static BigGanSampler Load(string path, SamplerOptions? options = null)
     {
@@ -379,7 +379,8 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
             if (string.Equals(ClassNames[i], s, StringComparison.OrdinalIgnoreCase)) return i;
         if (int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
         {
-            CheckClassIds([index], nameof(nameOrIndex));
+            if (index >= NumClasses)
+                throw new ArgumentException($"class {index} is out of range: the generator has {NumClasses} classes (0..{NumClasses - 1})", nameof(nameOrIndex));
             return index;
         }
         throw new ArgumentException($"unknown class '{s}'; expected a class index 0..{NumClasses - 1} or one of: {string.Join(", ", ClassNames.Take(20))}{(NumClasses > 20 ? ", ..." : "")}", nameof(nameOrIndex));
@@ -593,9 +594,10 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
     {
         long needed = model.MinimumGeneratorParameters(), held = header.Entries.Sum(e => e.ElementCount);
         if (needed > held)
-            throw new InvalidDataException(
+            throw new ArgumentException(
                 $"{source} describes a generator of at least {needed:N0} parameters (resolution {model.Resolution}, g-ch {model.GCh}, " +
-                $"{model.NumClasses} classes, dim-z {model.DimZ}), but {file} holds only {held:N0} values: the configuration does not belong to these weights");
+                $"{model.NumClasses} classes, dim-z {model.DimZ}), but {file} holds only {held:N0} values: the architectures differ, " +
+                "the configuration does not belong to these weights");
     }
 
     private static (ModelConfig model, TrainConfig? train) ParseConfig(string json, string source)
@@ -612,7 +614,9 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
         {
-            throw new InvalidDataException($"{source} is not a usable BigGAN configuration: {e.Message}", e);
+            // ArgumentException appends " (Parameter 'GCh')"; the message already names the field
+            var why = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+            throw new InvalidDataException($"{source} is not a usable BigGAN configuration: {why}", e);
         }
     }
 
