@@ -73,11 +73,11 @@ internal sealed class GeneratorOptions
         var text = result.GetValue(Classes);
         if (string.IsNullOrWhiteSpace(text)) return null;
         var items = text.Split(',', StringSplitOptions.TrimEntries);
-        var classes = new int[items.Length];
+        var classes = new List<int>(items.Length);
         for (int i = 0; i < items.Length; i++)
         {
-            if (items[i].Length == 0) throw new ArgumentException($"--classes {text}: item {i + 1} is empty; expected comma-separated class names or indices");
-            try { classes[i] = sampler.ClassIndex(items[i]); }
+            if (items[i].Length == 0) continue; // "0,1," : a stray comma names no class
+            try { classes.Add(sampler.ClassIndex(items[i])); }
             catch (ArgumentException e) { throw new ArgumentException($"--classes {text}: item {i + 1} ('{items[i]}'): {WithoutParameter(e)}", e); }
         }
         return classes;

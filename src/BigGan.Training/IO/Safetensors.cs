@@ -17,6 +17,9 @@ public static class Safetensors
     /// <summary>Metadata key of the lowercase hex SHA-256 of the data section (all tensor bytes in file order).</summary>
     public const string ChecksumKey = "biggan.data_sha256";
 
+    /// <summary>Test hook: tensor data bytes read by <see cref="Load(string, Func{SafetensorsEntry, bool}?)"/> on this thread.</summary>
+    [ThreadStatic] internal static long DataBytesRead;
+
     /// <summary>
     /// Writes <paramref name="tensors"/> (any device, any layout; stored in dictionary order) and optional string
     /// metadata. Names, dtypes and liveness are checked before the file is touched.
@@ -75,6 +78,7 @@ public static class Safetensors
                 loaded.Add(e.Name, t);
                 stream.Position = header.DataStart + e.Begin;
                 TensorBytes.Read(stream, t);
+                DataBytesRead += e.ByteCount;
                 if (hash is not null) TensorBytes.Hash(t, hash);
             }
             if (hash is not null && Convert.ToHexStringLower(hash.GetHashAndReset()) is var computed && computed != stored)
