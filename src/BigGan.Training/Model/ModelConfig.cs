@@ -226,7 +226,8 @@ public sealed record ModelConfig
 
     private static void InRange(string field, int value, int max)
     {
-        if (value < 1 || value > max) Fail(field, $"is {value}; expected 1 to {max}");
+        if (value < 1) Fail(field, $"is {value}; expected at least 1");
+        if (value > max) Fail(field, $"is {value}; expected at most {max} (a sanity limit: far above any published BigGAN)");
     }
 
     /// <summary>

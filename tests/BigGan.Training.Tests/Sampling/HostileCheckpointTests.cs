@@ -52,7 +52,7 @@ public sealed class HostileCheckpointTests
             SetModelField(file, "g-ch", gch);
             var e = Assert.ThrowsExactly<InvalidDataException>(() => BigGanSampler.Load(run));
             StringAssert.Contains(e.Message, file);
-            StringAssert.Contains(e.Message, $"GCh is {gch}; expected 1 to {BigGan.Training.Model.ModelConfig.MaxChannelMultiplier}");
+            StringAssert.Contains(e.Message, $"GCh is {gch}; expected at most {BigGan.Training.Model.ModelConfig.MaxChannelMultiplier}");
             Assert.IsFalse(e.Message.Contains("(Parameter"), e.Message);
         }
         // within the limit but far bigger than the weights the file holds
