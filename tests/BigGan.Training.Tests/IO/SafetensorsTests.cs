@@ -163,8 +163,8 @@ public sealed class SafetensorsTests : TempDirTest
         var again = P("again.safetensors");
         Safetensors.Save(loaded, again, meta);
         // the same bytes as the old writer, whose metadata lacked only the checksum of the data
-        var data = old.Values.SelectMany(v => v.Item3).ToArray();
-        var withChecksum = new Dictionary<string, string>(meta) { [Safetensors.ChecksumKey] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)) };
+        var allData = old.Values.SelectMany(v => v.Item3).ToArray();
+        var withChecksum = new Dictionary<string, string>(meta) { [Safetensors.ChecksumKey] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(allData)) };
         CollectionAssert.AreEqual(OldWriter(old, withChecksum), File.ReadAllBytes(again), "the new writer produces the same layout as the old one");
     }
 
