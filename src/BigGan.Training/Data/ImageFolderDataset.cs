@@ -97,7 +97,7 @@ public sealed class ImageFolderDataset : IImageDataset
         if (bad.Length > 0 && !options.SkipBadImages)
         {
             string more = bad.Length > 1 ? $" (and {bad.Length - 1} more undecodable image{(bad.Length > 2 ? "s" : "")})" : "";
-            throw new InvalidDataException($"{errors[bad[0]]}{more}; fix or remove them, or skip them with SkipBadImages (--skip-bad-images)");
+            throw new InvalidDataException($"{errors[bad[0]]}{more}; {(bad.Length == 1 ? "fix or remove it, or skip it" : "fix or remove them, or skip them")} with SkipBadImages (--skip-bad-images)");
         }
         SkippedFiles = bad.Select(i => files[i]).ToArray();
         SkipReasons = bad.Select(i => errors[i]!).ToArray();
