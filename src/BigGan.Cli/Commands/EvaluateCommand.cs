@@ -33,9 +33,10 @@ internal static class EvaluateCommand
         var json = new Option<string>("--json") { Description = "write the scores as JSON here (default: evaluation.json in the run or samples folder)" };
         var threads = ThreadsOption.Create();
         var device = DeviceOption.Create();
+        var maxPixels = MaxImagePixelsOption.Create();
         var command = new Command("evaluate", "score a trained generator, or a folder of generated images: FID, IS-style score, class agreement, CAS")
         {
-            run, samples, classifier, data, perClass, realCount, cas, json, threads, device, TrainClassifier(),
+            run, samples, classifier, data, perClass, realCount, cas, json, threads, device, maxPixels, TrainClassifier(),
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -44,6 +45,7 @@ internal static class EvaluateCommand
                 throw new ArgumentException("give either --run (a run folder whose generator is sampled) or --samples (generated images), not both and not neither");
             DeviceOption.Apply(result.GetValue(device)!);
             ThreadsOption.Apply(result.GetValue(threads));
+            MaxImagePixelsOption.Apply(result.GetValue(maxPixels));
             using var network = SmallCnnClassifier.Load(result.GetValue(classifier)!);
             using var scope = torch.NewDisposeScope();
             var generated = runDir is not null
@@ -126,11 +128,13 @@ internal static class EvaluateCommand
         var seed = new Option<ulong>("--seed") { Description = "seed", DefaultValueFactory = _ => 0 };
         var threads = ThreadsOption.Create();
         var device = DeviceOption.Create();
-        var command = new Command("train-classifier", "train the small CNN used as the feature network of `biggan evaluate`") { data, output, resolution, epochs, seed, threads, device };
+        var maxPixels = MaxImagePixelsOption.Create();
+        var command = new Command("train-classifier", "train the small CNN used as the feature network of `biggan evaluate`") { data, output, resolution, epochs, seed, threads, device, maxPixels };
         command.SetAction(result => CommandRunner.Run(() =>
         {
             DeviceOption.Apply(result.GetValue(device)!);
             ThreadsOption.Apply(result.GetValue(threads));
+            MaxImagePixelsOption.Apply(result.GetValue(maxPixels));
             var spec = result.GetValue(data)!;
             var train = Datasets.Open(spec, result.GetValue(resolution));
             using var scope = torch.NewDisposeScope();

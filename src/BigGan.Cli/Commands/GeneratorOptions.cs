@@ -59,15 +59,33 @@ internal sealed class GeneratorOptions
         return BigGanSampler.Load(result.GetValue(Run)!, options);
     }
 
-    public Truncation ParseTruncation(ParseResult result) => BigGan.Training.Sampling.Truncation.Parse(result.GetValue(Truncation) ?? "none");
+    public Truncation ParseTruncation(ParseResult result)
+    {
+        var text = result.GetValue(Truncation) ?? "none";
+        try { return BigGan.Training.Sampling.Truncation.Parse(text); }
+        catch (ArgumentException e) { throw new ArgumentException($"--truncation {text}: {WithoutParameter(e)}", e); }
+    }
 
-    /// <summary>The class indices of --classes (names or numbers), or null for all classes.</summary>
+    /// <summary>The class indices of --classes (names or numbers), or null for all classes. A bad item is named by
+    /// its text and its 1-based position in the list.</summary>
     public IReadOnlyList<int>? ParseClasses(ParseResult result, BigGanSampler sampler)
     {
         var text = result.GetValue(Classes);
         if (string.IsNullOrWhiteSpace(text)) return null;
-        return text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(sampler.ClassIndex).ToArray();
+        var items = text.Split(',', StringSplitOptions.TrimEntries);
+        var classes = new List<int>(items.Length);
+        for (int i = 0; i < items.Length; i++)
+        {
+            if (items[i].Length == 0) continue; // "0,1," : a stray comma names no class
+            try { classes.Add(sampler.ClassIndex(items[i])); }
+            catch (ArgumentException e) { throw new ArgumentException($"--classes {text}: item {i + 1} ('{items[i]}'): {WithoutParameter(e)}", e); }
+        }
+        return classes;
     }
+
+    // The library's message names its own parameter ("nameOrIndex", " (Parameter 'text')"); the user typed an option.
+    private static string WithoutParameter(ArgumentException e) =>
+        e.ParamName is { } p ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
 
     public static string Describe(BigGanSampler sampler) =>
         string.Create(CultureInfo.InvariantCulture,

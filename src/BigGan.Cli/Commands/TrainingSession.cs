@@ -20,11 +20,13 @@ internal static class TrainingSession
         var train = config.Train;
         if (string.IsNullOrWhiteSpace(train.Data))
             throw new ArgumentException("--data is required: an image folder, an idx file, a CIFAR folder, or fashion-mnist");
-        var dataset = Datasets.Open(train.Data, config.Model.Resolution, new DatasetOptions { SkipBadImages = train.SkipBadImages });
+        var dataset = Datasets.Open(train.Data, config.Model.Resolution, new DatasetOptions { SkipBadImages = train.SkipBadImages, MaxImagePixels = train.MaxImagePixels });
         bool master = group is null || group.rank() == 0;
         if (master)
             AnsiConsole.MarkupLine($"data: [bold]{Markup.Escape(dataset.Source)}[/], {dataset.Count} images, {dataset.NumClasses} classes, " +
                                $"{dataset.Channels} channel(s), {dataset.Resolution}×{dataset.Resolution}");
+        if (master && dataset is ImageFolderDataset { SkippedImages: > 0 } folder)
+            Consoles.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(folder.DescribeSkipped())}");
         var model = config.Model with { NumClasses = dataset.NumClasses, Channels = dataset.Channels };
         // Data-parallel: every rank walks the same item stream (same seed) and decodes only its own rows of each batch.
         data = new ShuffledBatchSource(dataset, new BatchSourceOptions

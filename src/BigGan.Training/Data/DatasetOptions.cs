@@ -15,6 +15,13 @@ public sealed record DatasetOptions
     /// <summary>Image folders: leave out images that do not decode (counted in <see cref="ImageFolderDataset.SkippedImages"/>) instead of failing.</summary>
     public bool SkipBadImages { get; init; }
 
+    /// <summary>
+    /// Image folders: the largest width × height decoded, checked from each file's header before its pixels are
+    /// allocated (a guard against decompression bombs); null means <see cref="IO.ImageCodec.MaxPixels"/>
+    /// (Pillow's 89,478,485 unless changed).
+    /// </summary>
+    public long? MaxImagePixels { get; init; }
+
     /// <summary>The split read from idx and CIFAR files.</summary>
     public DatasetSplit Split { get; init; } = DatasetSplit.Train;
 
@@ -31,6 +38,8 @@ public sealed record DatasetOptions
             throw new ArgumentOutOfRangeException(nameof(Channels), Channels, "channels must be 1 (grayscale), 3 (RGB) or null (automatic)");
         if (NumClasses is < 1 or > 256)
             throw new ArgumentOutOfRangeException(nameof(NumClasses), NumClasses, "the number of idx classes must be between 1 and 256 (labels are bytes)");
+        if (MaxImagePixels is < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxImagePixels), MaxImagePixels, "the image pixel limit must be at least 1 (or null for the default)");
         if (!Enum.IsDefined(Split))
             throw new ArgumentOutOfRangeException(nameof(Split), Split, "split must be Train or Test");
         if (string.IsNullOrWhiteSpace(DatasetsRoot))

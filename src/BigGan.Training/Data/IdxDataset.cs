@@ -59,18 +59,14 @@ public sealed class IdxDataset : IImageDataset
             throw new ArgumentException($"{classNames.Count} class names given for {NumClasses} classes", nameof(classNames));
         ClassNames = classNames ?? (NumClasses == 10 ? MnistClassNames : Enumerable.Range(0, NumClasses).Select(i => i.ToString()).ToArray());
 
-        var images = ReadMaybeGzip(imagesPath);
-        var (count, dims, offset) = ParseHeader(imagesPath, images, ImagesMagic, 3, "images");
+        var (count, dims, pixels) = ReadIdx(imagesPath, ImagesMagic, 3, "images", d => $"images of {d[0]}×{d[1]}", "a mix of image sizes, or a header that does not match the data");
         int rows = dims[0], cols = dims[1];
-        CheckLength(imagesPath, images, offset, count, (long)rows * cols, $"images of {rows}×{cols}", "a mix of image sizes, or a header that does not match the data");
-        _pixels = offset == 0 ? images : images.AsSpan(offset).ToArray();
+        _pixels = pixels;
 
-        var labels = ReadMaybeGzip(labelsPath);
-        var (labelCount, _, labelOffset) = ParseHeader(labelsPath, labels, LabelsMagic, 1, "labels");
-        CheckLength(labelsPath, labels, labelOffset, labelCount, 1, "labels", "a header that does not match the data");
+        var (labelCount, _, labels) = ReadIdx(labelsPath, LabelsMagic, 1, "labels", _ => "labels", "a header that does not match the data");
         if (labelCount != count)
             throw new InvalidDataException($"{labelsPath}: holds {labelCount} labels but {imagesPath} holds {count} images; the two files must belong together");
-        _labels = labels.AsSpan(labelOffset).ToArray();
+        _labels = labels;
         for (int i = 0; i < _labels.Length; i++)
             if (_labels[i] >= NumClasses)
                 throw new InvalidDataException($"{labelsPath}: label {_labels[i]} of item {i} is out of range: expected 0..{NumClasses - 1} ({NumClasses} classes)");
@@ -129,56 +125,97 @@ public sealed class IdxDataset : IImageDataset
         return index;
     }
 
-    /// <summary>The whole file, decompressed when it starts with the gzip signature.</summary>
-    internal static byte[] ReadMaybeGzip(string path)
+    /// <summary>
+    /// The most data bytes (after the header) an idx file may announce: what one array holds, far above any real idx
+    /// data set (Fashion-MNIST's training images are 47 MB).
+    /// </summary>
+    public static readonly long MaxDataBytes = Array.MaxLength;
+
+    /// <summary>
+    /// Deflate expands at most about 1032-fold, so a gzip file of n bytes cannot hold more than this many times n:
+    /// a header announcing more is refused before anything is allocated.
+    /// </summary>
+    private const long MaxGzipRatio = 1100;
+
+    /// <summary>How many bytes past the announced end are counted for the message before giving up (a bomb never ends).</summary>
+    private const long MaxTrailingCounted = 64L << 20;
+
+    /// <summary>
+    /// Reads an idx file (raw or gzip, detected from the content) header first: the announced size (count × dims,
+    /// 64-bit) is checked against <see cref="MaxDataBytes"/> and against what the file can hold before the data array
+    /// is allocated, and exactly that many bytes are read, so a decompression bomb stops at the announced size. Data
+    /// shorter or longer than announced is refused, naming the file. Returns the count, the other dimensions, and the data.
+    /// </summary>
+    internal static (int count, int[] dims, byte[] data) ReadIdx(string path, int magic, int dimensions, string what,
+                                                                 Func<int[], string> describeItems, string mismatch)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"idx file not found: {path}", path);
-        var raw = File.ReadAllBytes(path);
-        if (raw.Length < 2 || raw[0] != 0x1f || raw[1] != 0x8b) return raw;
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
+        long fileLength = file.Length;
+        Span<byte> signature = stackalloc byte[2];
+        bool gzip = file.ReadAtLeast(signature, 2, throwOnEndOfStream: false) == 2 && signature[0] == 0x1f && signature[1] == 0x8b;
+        file.Position = 0;
+        using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress) : file;
         try
         {
-            using var gz = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
-            using var result = new MemoryStream(raw.Length * 4);
-            gz.CopyTo(result);
-            return result.ToArray();
+            var (count, dims, headerSize) = ParseHeader(path, stream, magic, dimensions, what);
+            long itemBytes = dims.Aggregate(1L, (a, b) => a * b); // at most 2 dimensions of int: no overflow
+            string items = $"{count} {describeItems(dims)}";
+            long expected;
+            try { expected = checked(count * itemBytes); }
+            catch (OverflowException) { throw new InvalidDataException($"{path}: the header announces {items}, whose size overflows 64 bits"); }
+            if (expected > MaxDataBytes)
+                throw new InvalidDataException($"{path}: the header announces {items} ({expected} bytes), more than the limit of {MaxDataBytes} bytes for an idx file");
+            if (gzip && expected > MaxGzipRatio * fileLength)
+                throw new InvalidDataException($"{path}: the header announces {items} ({expected} bytes), more than a gzip file of {fileLength} bytes can hold " +
+                                               $"(at most {MaxGzipRatio}× its size): the header does not match the data, or the file is truncated");
+            if (!gzip && fileLength - headerSize != expected)
+                throw Mismatch(path, items, expected, fileLength - headerSize, exact: true, mismatch);
+
+            var data = new byte[expected];
+            int got = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+            if (got < expected) throw Mismatch(path, items, expected, got, exact: true, mismatch);
+            // nothing may follow; count what does, up to a bound (the rest of a bomb is never decompressed)
+            var scratch = new byte[1 << 16];
+            long trailing = 0;
+            int n;
+            while (trailing <= MaxTrailingCounted && (n = stream.Read(scratch)) > 0) trailing += n;
+            if (trailing > 0) throw Mismatch(path, items, expected, expected + trailing, exact: trailing <= MaxTrailingCounted, mismatch);
+            return (count, dims, data);
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException e) when (gzip && !e.Message.StartsWith(path, StringComparison.Ordinal))
         {
             throw new InvalidDataException($"{path}: the gzip data is corrupt or truncated ({e.Message})", e);
         }
     }
 
-    private static (int count, int[] dims, int offset) ParseHeader(string path, byte[] data, int magic, int dimensions, string what)
+    private static InvalidDataException Mismatch(string path, string items, long expected, long actual, bool exact, string mismatch) =>
+        actual < expected
+            ? new($"{path}: truncated: the header announces {items} ({expected} bytes) but only {actual} bytes follow")
+            : new($"{path}: the header announces {items} ({expected} bytes) but {(exact ? "" : "more than ")}{actual} bytes follow: {mismatch}");
+
+    private static (int count, int[] dims, int headerSize) ParseHeader(string path, Stream stream, int magic, int dimensions, string what)
     {
         int headerSize = 4 + 4 * dimensions;
-        if (data.Length < 4)
-            throw new InvalidDataException($"{path}: {data.Length} bytes is too short for an idx {what} file (it starts with a 4-byte magic number)");
-        int found = BinaryPrimitives.ReadInt32BigEndian(data);
+        var header = new byte[headerSize];
+        int got = stream.ReadAtLeast(header, headerSize, throwOnEndOfStream: false);
+        if (got < 4)
+            throw new InvalidDataException($"{path}: {got} bytes is too short for an idx {what} file (it starts with a 4-byte magic number)");
+        int found = BinaryPrimitives.ReadInt32BigEndian(header);
         if (found != magic)
         {
             string hint = found == ImagesMagic ? " (this is an idx images file)" : found == LabelsMagic ? " (this is an idx labels file)" : "";
             throw new InvalidDataException($"{path}: not an idx {what} file: magic number 0x{found:X8}, expected 0x{magic:X8} (unsigned bytes, {dimensions} dimension{(dimensions == 1 ? "" : "s")}){hint}");
         }
-        if (data.Length < headerSize)
-            throw new InvalidDataException($"{path}: truncated: the idx header needs {headerSize} bytes but the file holds {data.Length}");
+        if (got < headerSize)
+            throw new InvalidDataException($"{path}: truncated: the idx header needs {headerSize} bytes but the file holds {got}");
         var sizes = new int[dimensions];
         for (int d = 0; d < dimensions; d++)
         {
-            sizes[d] = BinaryPrimitives.ReadInt32BigEndian(data.AsSpan(4 + 4 * d));
+            sizes[d] = BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4 + 4 * d));
             if (sizes[d] < 1)
                 throw new InvalidDataException($"{path}: dimension {d} of the idx header is {sizes[d]}; every dimension must be at least 1");
         }
         return (sizes[0], sizes[1..], headerSize);
-    }
-
-    private static void CheckLength(string path, byte[] data, int offset, int count, long itemBytes, string items, string mismatch)
-    {
-        long expected = count * itemBytes, actual = data.Length - offset;
-        if (actual < expected)
-            throw new InvalidDataException($"{path}: truncated: the header announces {count} {items} ({expected} bytes) but only {actual} bytes follow");
-        if (actual > expected)
-            throw new InvalidDataException($"{path}: the header announces {count} {items} ({expected} bytes) but {actual} bytes follow: {mismatch}");
-        if (expected > Array.MaxLength)
-            throw new InvalidDataException($"{path}: {expected} bytes of data is more than one array can hold");
     }
 }

@@ -18,6 +18,7 @@ public sealed class ImageFolderDataset : IImageDataset
     private readonly string[] _files;
     private readonly int[] _labels;
     private readonly byte[]?[]? _cache;
+    private readonly long? _maxPixels;
 
     public int Count => _files.Length;
     public int NumClasses => ClassNames.Count;
@@ -35,6 +36,18 @@ public sealed class ImageFolderDataset : IImageDataset
     /// <summary>Number of images left out because they did not decode.</summary>
     public int SkippedImages => SkippedFiles.Count;
 
+    /// <summary>The reasons, in <see cref="SkippedFiles"/> order (each names its file).</summary>
+    public IReadOnlyList<string> SkipReasons { get; }
+
+    /// <summary>"skipped 3 of 120 images that do not decode (--skip-bad-images): a.png: …; …": what a user is told.</summary>
+    public string DescribeSkipped(int listed = 3)
+    {
+        if (SkippedImages == 0) return $"{Source}: no image was skipped";
+        var shown = string.Join("; ", SkipReasons.Take(listed));
+        var more = SkippedImages > listed ? $"; and {SkippedImages - listed} more" : "";
+        return $"{Source}: skipped {SkippedImages} of {SkippedImages + Count} images that do not decode (--skip-bad-images): {shown}{more}";
+    }
+
     /// <param name="root">The folder holding one subfolder per class.</param>
     /// <param name="resolution">Height and width of the images after crop and resize.</param>
     /// <param name="options">Channels, CacheInMemory and SkipBadImages are used.</param>
@@ -46,6 +59,7 @@ public sealed class ImageFolderDataset : IImageDataset
         if (!Directory.Exists(root)) throw new DirectoryNotFoundException($"image folder not found: {root}");
         Source = root;
         Resolution = resolution;
+        _maxPixels = options.MaxImagePixels;
 
         var classDirs = Directory.GetDirectories(root)
             .Where(d => !Path.GetFileName(d).StartsWith('.'))
@@ -73,7 +87,7 @@ public sealed class ImageFolderDataset : IImageDataset
         var errors = new string?[files.Count];
         Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            try { gray[i] = IsGrayscale(files[i]); }
+            try { gray[i] = IsGrayscale(files[i], _maxPixels); }
             catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException or System.Runtime.InteropServices.ExternalException)
             {
                 errors[i] = e.Message.StartsWith(files[i], StringComparison.Ordinal) ? e.Message : $"{files[i]}: {e.Message}";
@@ -83,9 +97,10 @@ public sealed class ImageFolderDataset : IImageDataset
         if (bad.Length > 0 && !options.SkipBadImages)
         {
             string more = bad.Length > 1 ? $" (and {bad.Length - 1} more undecodable image{(bad.Length > 2 ? "s" : "")})" : "";
-            throw new InvalidDataException($"{errors[bad[0]]}{more}; fix or remove them, or skip them with SkipBadImages (--skip-bad-images)");
+            throw new InvalidDataException($"{errors[bad[0]]}{more}; {(bad.Length == 1 ? "fix or remove it, or skip it" : "fix or remove them, or skip them")} with SkipBadImages (--skip-bad-images)");
         }
         SkippedFiles = bad.Select(i => files[i]).ToArray();
+        SkipReasons = bad.Select(i => errors[i]!).ToArray();
 
         var keep = Enumerable.Range(0, files.Count).Where(i => errors[i] is null).ToArray();
         for (int c = 0; c < classDirs.Length; c++)
@@ -120,7 +135,7 @@ public sealed class ImageFolderDataset : IImageDataset
     {
         using var scope = torch.NewDisposeScope();
         Tensor image;
-        try { image = ImageCodec.Read(path, Channels == 1 ? ImageReadMode.Gray : ImageReadMode.Rgb); }
+        try { image = ImageCodec.Read(path, Channels == 1 ? ImageReadMode.Gray : ImageReadMode.Rgb, _maxPixels); }
         catch (Exception e) when ((e is IOException or UnauthorizedAccessException or System.Runtime.InteropServices.ExternalException or ArgumentException)
                                   && !e.Message.Contains(path, StringComparison.Ordinal))
         {
@@ -134,11 +149,11 @@ public sealed class ImageFolderDataset : IImageDataset
         Extensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase) && !Path.GetFileName(path).StartsWith('.');
 
     /// <summary>Decodes the file as stored: one channel, or three equal ones, is grayscale.</summary>
-    private static bool IsGrayscale(string path)
+    private static bool IsGrayscale(string path, long? maxPixels)
     {
         using var scope = torch.NewDisposeScope();
         Tensor image;
-        try { image = ImageCodec.Read(path, ImageReadMode.Unchanged); }
+        try { image = ImageCodec.Read(path, ImageReadMode.Unchanged, maxPixels); }
         catch (ArgumentException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
         var s = image.shape;
         if (s[0] == 1) return true;

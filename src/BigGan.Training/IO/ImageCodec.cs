@@ -48,7 +48,7 @@ public static class ImageCodec
         long pixels = (long)info.Width * info.Height;
         if (pixels > limit)
             throw new InvalidDataException($"the image is {info.Width}×{info.Height} = {pixels} pixels, more than the limit of {limit} " +
-                                           "(ImageCodec.MaxPixels, a guard against decompression bombs)");
+                                           "(--max-image-pixels, ImageCodec.MaxPixels: a guard against decompression bombs)");
         if (pixels * 4 > int.MaxValue) throw new InvalidDataException($"the image is {info.Width}×{info.Height}, too large to decode in one piece");
 
         using var scope = torch.NewDisposeScope();

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace BigGan.Training.IO;
@@ -7,9 +8,18 @@ namespace BigGan.Training.IO;
 /// The safetensors format (an 8-byte little-endian header length, a JSON header of dtype/shape/offsets plus string
 /// metadata, then raw little-endian bytes), readable by Python's safetensors and Hugging Face tools.
 /// Writes are atomic (see <see cref="AtomicFile"/>); reads validate the whole header before any tensor is allocated.
+/// Every file written here carries a SHA-256 of its data section in the metadata (<see cref="ChecksumKey"/>), which a
+/// load that reads every tensor verifies, so flipped bits on disk are found; files without it (other tools, older
+/// versions) load unverified. The key is an implementation detail: it is not part of the metadata returned.
 /// </summary>
 public static class Safetensors
 {
+    /// <summary>Metadata key of the lowercase hex SHA-256 of the data section (all tensor bytes in file order).</summary>
+    public const string ChecksumKey = "biggan.data_sha256";
+
+    /// <summary>Test hook: tensor data bytes read by <see cref="Load(string, Func{SafetensorsEntry, bool}?)"/> on this thread.</summary>
+    [ThreadStatic] internal static long DataBytesRead;
+
     /// <summary>
     /// Writes <paramref name="tensors"/> (any device, any layout; stored in dictionary order) and optional string
     /// metadata. Names, dtypes and liveness are checked before the file is touched.
@@ -19,7 +29,11 @@ public static class Safetensors
         ArgumentNullException.ThrowIfNull(tensors);
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors data is little-endian");
-        var header = Header(tensors, metadata);
+        var withChecksum = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (metadata is not null)
+            foreach (var (k, v) in metadata) withChecksum[k] = v;
+        withChecksum[ChecksumKey] = Checksum(tensors.Values);
+        var header = Header(tensors, withChecksum);
         var padded = (header.Length + 7) / 8 * 8; // the data section starts 8-byte aligned; the header is padded with spaces
         AtomicFile.Write(path, stream =>
         {
@@ -53,6 +67,9 @@ public static class Safetensors
         var header = SafetensorsHeader.Read(stream, path);
         var wanted = header.Entries.Where(e => include?.Invoke(e) ?? true).ToList();
         var loaded = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        // the checksum covers the whole data section, so only a load of every tensor can verify it
+        var stored = wanted.Count == header.Entries.Count ? header.Metadata.GetValueOrDefault(ChecksumKey) : null;
+        using var hash = stored is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         try
         {
             foreach (var e in wanted.OrderBy(e => e.Begin)) // file order: the reads run forward
@@ -61,7 +78,12 @@ public static class Safetensors
                 loaded.Add(e.Name, t);
                 stream.Position = header.DataStart + e.Begin;
                 TensorBytes.Read(stream, t);
+                DataBytesRead += e.ByteCount;
+                if (hash is not null) TensorBytes.Hash(t, hash);
             }
+            if (hash is not null && Convert.ToHexStringLower(hash.GetHashAndReset()) is var computed && computed != stored)
+                throw new InvalidDataException($"{path} is corrupt: its tensor data does not match the SHA-256 written with it " +
+                                               $"(metadata '{ChecksumKey}' {stored}, data {computed}); the file was damaged after it was saved");
         }
         catch (Exception ex)
         {
@@ -71,7 +93,7 @@ public static class Safetensors
         }
         var ordered = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var e in wanted) ordered.Add(e.Name, loaded[e.Name]);
-        return (ordered, new Dictionary<string, string>(header.Metadata, StringComparer.Ordinal));
+        return (ordered, WithoutChecksum(header.Metadata));
     }
 
     /// <summary>The validated header: every tensor's name, dtype, shape and byte range, and the metadata. No tensor data is read.</summary>
@@ -82,7 +104,28 @@ public static class Safetensors
     }
 
     /// <summary>Only the string metadata (cheap: the tensor data is not read).</summary>
-    public static Dictionary<string, string> ReadMetadata(string path) => new(ReadHeader(path).Metadata, StringComparer.Ordinal);
+    public static Dictionary<string, string> ReadMetadata(string path) => WithoutChecksum(ReadHeader(path).Metadata);
+
+    private static Dictionary<string, string> WithoutChecksum(IReadOnlyDictionary<string, string> metadata)
+    {
+        var result = new Dictionary<string, string>(metadata, StringComparer.Ordinal);
+        result.Remove(ChecksumKey);
+        return result;
+    }
+
+    /// <summary>The lowercase hex SHA-256 of the tensors' bytes as <see cref="Save"/> writes them, in order.</summary>
+    private static string Checksum(IEnumerable<Tensor> tensors)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var t in tensors)
+        {
+            if (t is null || t.IsInvalid) continue; // Header() refuses these with a message naming the tensor
+            using var scope = torch.NewDisposeScope();
+            var raw = t.device_type == DeviceType.CPU && t.is_contiguous() ? t : t.detach().cpu().contiguous();
+            TensorBytes.Hash(raw, hash);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
     private static FileStream Open(string path)
     {

@@ -25,6 +25,15 @@ internal static class TensorBytes
         }
     }
 
+    /// <summary>Adds the tensor's raw bytes, in storage order, to <paramref name="hash"/>.</summary>
+    public static void Hash(Tensor t, System.Security.Cryptography.IncrementalHash hash)
+    {
+        foreach (var slice in Slices(t))
+        {
+            using (slice) hash.AppendData(slice.bytes);
+        }
+    }
+
     /// <summary>Views of the tensor's storage, in order, each under <see cref="SliceBytes"/>; the caller disposes each.</summary>
     private static IEnumerable<Tensor> Slices(Tensor t)
     {

@@ -141,6 +141,22 @@ public sealed record ModelConfig
         SnEps = 1e-6,
     };
 
+    // Upper bounds far above any published BigGAN (ch 96–128, dim_z 120–128, 1000 classes, 2 svs, depth 2), checked
+    // before anything is built: a configuration read from a file can claim any size, and the widest layer grows with
+    // the square of the channel multiplier (g-ch 3000 alone needs gigabytes).
+
+    /// <summary>The largest G_ch / D_ch accepted.</summary>
+    public const int MaxChannelMultiplier = 1024;
+
+    /// <summary>The largest number of classes accepted (ImageNet-21k has 21,841).</summary>
+    public const int MaxClasses = 100_000;
+
+    /// <summary>The largest dim_z and shared embedding size accepted.</summary>
+    public const int MaxLatentSize = 4096;
+
+    /// <summary>The most singular values tracked, power iterations, or BigGAN-deep blocks per stage accepted.</summary>
+    public const int MaxSmallCount = 64;
+
     /// <summary>Checks every field; returns this so it chains. Throws <see cref="ArgumentException"/> naming the field.</summary>
     public ModelConfig Validate()
     {
@@ -148,12 +164,12 @@ public sealed record ModelConfig
             Fail(nameof(Resolution), $"is {Resolution}; expected one of {string.Join(", ", ArchitectureTable.Resolutions)}");
         if (Channels is not (1 or 3))
             Fail(nameof(Channels), $"is {Channels}; expected 1 (grayscale) or 3 (RGB)");
-        Positive(nameof(NumClasses), NumClasses);
-        Positive(nameof(GCh), GCh);
-        Positive(nameof(DCh), DCh);
-        Positive(nameof(DimZ), DimZ);
-        if (SharedDim < 0)
-            Fail(nameof(SharedDim), $"is {SharedDim}; expected 0 (same as DimZ) or a positive size");
+        InRange(nameof(NumClasses), NumClasses, MaxClasses);
+        InRange(nameof(GCh), GCh, MaxChannelMultiplier);
+        InRange(nameof(DCh), DCh, MaxChannelMultiplier);
+        InRange(nameof(DimZ), DimZ, MaxLatentSize);
+        if (SharedDim < 0 || SharedDim > MaxLatentSize)
+            Fail(nameof(SharedDim), $"is {SharedDim}; expected 0 (same as DimZ) or a positive size of at most {MaxLatentSize}");
         if (Hierarchical && !SharedEmbedding)
             Fail(nameof(Hierarchical), "needs SharedEmbedding = true (the z chunks are concatenated with the shared class embedding)");
         if (Hierarchical && DimZ % NumZChunks != 0)
@@ -172,17 +188,17 @@ public sealed record ModelConfig
                 Fail(nameof(Resolution), $"is {Resolution}; BigGAN-deep has tables for {string.Join(", ", ArchitectureTable.DeepResolutions)}");
             if (!SharedEmbedding || !Hierarchical)
                 Fail(nameof(Deep), "needs SharedEmbedding = true and Hierarchical = true (BigGAN-deep concatenates the whole z with the shared class embedding)");
-            Positive(nameof(GDepth), GDepth);
-            Positive(nameof(DDepth), DDepth);
+            InRange(nameof(GDepth), GDepth, MaxSmallCount);
+            InRange(nameof(DDepth), DDepth, MaxSmallCount);
             if (ArchitectureTable.Generator(Resolution, GCh).Min(b => b.InChannels) < 4)
                 Fail(nameof(GCh), $"is {GCh}; BigGAN-deep G blocks need at least 4 input channels (hidden = in / 4) at resolution {Resolution}");
             if (ArchitectureTable.DeepDiscriminator(Resolution, DCh).Min(b => b.OutChannels) < 4)
                 Fail(nameof(DCh), $"is {DCh}; BigGAN-deep D blocks need at least 4 output channels (hidden = out / 4) at resolution {Resolution}");
         }
-        Positive(nameof(NumGSvs), NumGSvs);
-        Positive(nameof(NumDSvs), NumDSvs);
-        Positive(nameof(NumGSvItrs), NumGSvItrs);
-        Positive(nameof(NumDSvItrs), NumDSvItrs);
+        InRange(nameof(NumGSvs), NumGSvs, MaxSmallCount);
+        InRange(nameof(NumDSvs), NumDSvs, MaxSmallCount);
+        InRange(nameof(NumGSvItrs), NumGSvItrs, MaxSmallCount);
+        InRange(nameof(NumDSvItrs), NumDSvItrs, MaxSmallCount);
 
         CheckAttention(nameof(GAttention), GAttention, ArchitectureTable.Generator(Resolution, GCh).Select(b => (b.OutputResolution, b.OutChannels)));
         var dBlocks = Deep ? ArchitectureTable.DeepDiscriminator(Resolution, DCh) : ArchitectureTable.Discriminator(Resolution, DCh, Channels);
@@ -208,9 +224,28 @@ public sealed record ModelConfig
         }
     }
 
-    private static void Positive(string field, int value)
+    private static void InRange(string field, int value, int max)
     {
         if (value < 1) Fail(field, $"is {value}; expected at least 1");
+        if (value > max) Fail(field, $"is {value}; expected at most {max} (a sanity limit: far above any published BigGAN)");
+    }
+
+    /// <summary>
+    /// A lower bound on the generator's parameter count: the weights of its block convolutions alone, from the
+    /// architecture table, without building anything. A weights file holding fewer values than this cannot belong to
+    /// this configuration. Call on a validated configuration.
+    /// </summary>
+    public long MinimumGeneratorParameters()
+    {
+        long total = 0;
+        foreach (var b in ArchitectureTable.Generator(Resolution, GCh))
+        {
+            long i = b.InChannels, o = b.OutChannels, hidden = i / 4;
+            total += Deep
+                ? i * hidden + 2 * 9 * hidden * hidden + hidden * o // one bottleneck block per stage (there are GDepth)
+                : 9 * (i * o + o * o) + i * o;                       // conv1, conv2, conv_sc
+        }
+        return total;
     }
 
     private static void Fail(string field, string message) =>

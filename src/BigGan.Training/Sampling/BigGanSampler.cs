@@ -60,19 +60,21 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">the path does not exist.</exception>
     /// <exception cref="FileNotFoundException">the run has no checkpoint, or the requested network file is missing.</exception>
-    /// <exception cref="InvalidDataException">the file is not a readable safetensors file, or carries no usable configuration.</exception>
+    /// <exception cref="InvalidDataException">the file is not a readable safetensors file, is corrupt (checksum), holds NaN or infinite weights, or carries no usable configuration (outside <see cref="ModelConfig"/>'s limits included).</exception>
     /// <exception cref="ArgumentException">the weights do not fit the configuration (another architecture).</exception>
     public static BigGanSampler Load(string path, SamplerOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var o = (options ?? new SamplerOptions()).Validate();
         var (file, runDir) = Resolve(path, o.Weights);
+        var header = Safetensors.ReadHeader(file);
         var metadata = Safetensors.ReadMetadata(file);
-        var (model, train) = ReadConfig(file, metadata, runDir);
+        var (model, train, source) = ReadConfig(file, metadata, runDir);
+        CheckConfigFitsFile(model, source, file, header);
         var g = new Model.Generator(model, skipInit: true);
         try
         {
-            Checkpoint.LoadModule(Path.GetDirectoryName(file)!, Path.GetFileName(file), g);
+            ModuleStateFile.LoadInto(file, Path.GetFileNameWithoutExtension(file), g, requireFinite: true);
             var names = o.ClassNames ?? ReadClassNames(runDir, model.NumClasses);
             var statistics = o.Statistics ?? (train?.StandingStats == true ? BatchNormStatistics.Standing : BatchNormStatistics.Running);
             var standing = o.Standing ?? new StandingStatisticsOptions
@@ -377,7 +379,8 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
             if (string.Equals(ClassNames[i], s, StringComparison.OrdinalIgnoreCase)) return i;
         if (int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
         {
-            CheckClassIds([index], nameof(nameOrIndex));
+            if (index >= NumClasses)
+                throw new ArgumentException($"class {index} is out of range: the generator has {NumClasses} classes (0..{NumClasses - 1})", nameof(nameOrIndex));
             return index;
         }
         throw new ArgumentException($"unknown class '{s}'; expected a class index 0..{NumClasses - 1} or one of: {string.Join(", ", ClassNames.Take(20))}{(NumClasses > 20 ? ", ..." : "")}", nameof(nameOrIndex));
@@ -542,10 +545,21 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
             _ => File.Exists(ema) ? ema : raw,
         };
         if (!File.Exists(file))
-            throw new FileNotFoundException(weights == GeneratorWeights.Ema
-                ? $"checkpoint {checkpointDir} has no EMA generator ({Checkpoint.GEmaFile}); the run was trained without EMA, use the raw G"
-                : $"checkpoint file missing: {file}", file);
+            throw new FileNotFoundException(weights == GeneratorWeights.Ema ? MissingEmaMessage(checkpointDir, file) : $"checkpoint file missing: {file}", file);
         return (file, runDir);
+    }
+
+    // Whether the run kept an EMA copy is recorded in the state file; a file the run should have is reported missing.
+    private static string MissingEmaMessage(string checkpointDir, string file)
+    {
+        var state = Path.Combine(checkpointDir, Checkpoint.StateFile);
+        string? hasEma = null;
+        try { if (File.Exists(state)) hasEma = Safetensors.ReadMetadata(state).GetValueOrDefault(Checkpoint.Keys.HasEma); }
+        catch (InvalidDataException) { } // a damaged state file: say only what is certain
+        return hasEma == "false"
+            ? $"checkpoint {checkpointDir} has no EMA generator ({Checkpoint.GEmaFile}): the run was trained without EMA; use --weights raw"
+            : $"checkpoint file missing: {file} (--weights ema needs the EMA generator; " +
+              (hasEma == "true" ? "the run kept one, so the file was deleted or lost)" : "use --weights raw for the trained G)");
     }
 
     // run/checkpoints/step-N → run
@@ -555,15 +569,35 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         return parent is not null && parent.Name == Checkpoint.FolderName && parent.Parent is { } run ? run.FullName : null;
     }
 
-    private static (ModelConfig model, TrainConfig? train) ReadConfig(string file, IReadOnlyDictionary<string, string> metadata, string? runDir)
+    // The configuration, and where it came from (for messages).
+    private static (ModelConfig model, TrainConfig? train, string source) ReadConfig(string file, IReadOnlyDictionary<string, string> metadata, string? runDir)
     {
         if (metadata.TryGetValue(Checkpoint.Keys.Config, out var json) && json.Trim() is { Length: > 2 } trimmed)
-            return ParseConfig(trimmed, $"the configuration in the metadata of {file}");
+        {
+            var source = $"the configuration in the metadata of {file}";
+            var (model, train) = ParseConfig(trimmed, source);
+            return (model, train, source);
+        }
         var runConfig = runDir is null ? null : Path.Combine(runDir, RunConfig.FileName);
         if (runConfig is not null && File.Exists(runConfig))
-            return ParseConfig(File.ReadAllText(runConfig), runConfig);
+        {
+            var (model, train) = ParseConfig(File.ReadAllText(runConfig), runConfig);
+            return (model, train, runConfig);
+        }
         throw new InvalidDataException($"{file} carries no model configuration ('{Checkpoint.Keys.Config}' metadata) and no run {RunConfig.FileName} was found next to it; " +
                                        "it was not written by BigGan.NET's trainer");
+    }
+
+    // A configuration that describes a bigger generator than the file holds values for is refused before the generator
+    // is built: a tampered or mismatched configuration could otherwise allocate gigabytes first.
+    private static void CheckConfigFitsFile(ModelConfig model, string source, string file, IO.SafetensorsHeader header)
+    {
+        long needed = model.MinimumGeneratorParameters(), held = header.Entries.Sum(e => e.ElementCount);
+        if (needed > held)
+            throw new ArgumentException(
+                $"{source} describes a generator of at least {needed:N0} parameters (resolution {model.Resolution}, g-ch {model.GCh}, " +
+                $"{model.NumClasses} classes, dim-z {model.DimZ}), but {file} holds only {held:N0} values: the architectures differ, " +
+                "the configuration does not belong to these weights");
     }
 
     private static (ModelConfig model, TrainConfig? train) ParseConfig(string json, string source)
@@ -580,7 +614,9 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException)
         {
-            throw new InvalidDataException($"{source} is not a usable BigGAN configuration: {e.Message}", e);
+            // ArgumentException appends " (Parameter 'GCh')"; the message already names the field
+            var why = e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
+            throw new InvalidDataException($"{source} is not a usable BigGAN configuration: {why}", e);
         }
     }
 

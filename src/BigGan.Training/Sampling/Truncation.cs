@@ -52,6 +52,7 @@ public readonly record struct Truncation(double Value, TruncationConvention Conv
         if (s.StartsWith("paper:", StringComparison.Ordinal)) s = s[6..];
         if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
             throw new ArgumentException($"truncation '{text}' is not a number; expected e.g. 0.5, none, or tfhub:0.4", nameof(text));
-        return new Truncation(v, convention).Validate(nameof(text));
+        // the message names the value as "truncation", not as this method's parameter
+        return new Truncation(v, convention).Validate("truncation");
     }
 }

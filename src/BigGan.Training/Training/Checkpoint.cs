@@ -185,19 +185,16 @@ public static class Checkpoint
         if (state.GEma is not null) RequireFile(info.File(GEmaFile));
 
         using var scope = torch.NewDisposeScope();
-        var g = Safetensors.Load(info.File(GFile)).tensors;
-        var d = Safetensors.Load(info.File(DFile)).tensors;
-        var ema = state.GEma is null ? null : Safetensors.Load(info.File(GEmaFile)).tensors;
-        var rest = Safetensors.Load(info.File(StateFile)).tensors;
-
-        // check everything first
-        CheckFits(info.File(GFile), "G", state.G, g);
-        CheckFits(info.File(DFile), "D", state.D, d);
-        if (ema is not null) CheckFits(info.File(GEmaFile), "G_ema", state.GEma!, ema);
+        // check everything first, each file from its header before its data is read
+        var g = ModuleStateFile.Read(info.File(GFile), "G", state.G).tensors;
+        var d = ModuleStateFile.Read(info.File(DFile), "D", state.D).tensors;
+        var ema = state.GEma is null ? null : ModuleStateFile.Read(info.File(GEmaFile), "G_ema", state.GEma).tensors;
+        var stateHeader = Safetensors.ReadHeader(info.File(StateFile));
+        CheckOptimizer(info.File(StateFile), "G_optim", state.GOptimizer, ShapesWithPrefix(stateHeader, "G_optim."));
+        CheckOptimizer(info.File(StateFile), "D_optim", state.DOptimizer, ShapesWithPrefix(stateHeader, "D_optim."));
+        var rest = Safetensors.Load(info.File(StateFile), e => KnownStateEntry(info.File(StateFile), e)).tensors;
         var gOpt = WithPrefix(rest, "G_optim.");
         var dOpt = WithPrefix(rest, "D_optim.");
-        CheckOptimizer(info.File(StateFile), "G_optim", state.GOptimizer, gOpt);
-        CheckOptimizer(info.File(StateFile), "D_optim", state.DOptimizer, dOpt);
         var rngs = new List<(string name, Tensor saved)>();
         foreach (var name in RngNames(state))
         {
@@ -236,11 +233,7 @@ public static class Checkpoint
         if (!Directory.Exists(checkpointDir)) throw new DirectoryNotFoundException($"checkpoint folder not found: {checkpointDir}");
         var path = Path.Combine(checkpointDir, fileName);
         RequireFile(path);
-        using var scope = torch.NewDisposeScope();
-        var (tensors, meta) = Safetensors.Load(path);
-        CheckFits(path, Path.GetFileNameWithoutExtension(fileName), module, tensors);
-        module.load_state_dict(new Dictionary<string, Tensor>(tensors));
-        return meta;
+        return ModuleStateFile.LoadInto(path, Path.GetFileNameWithoutExtension(fileName), module);
     }
 
     /// <summary>
@@ -451,30 +444,30 @@ public static class Checkpoint
     private static string ListKeys(IReadOnlyList<string> keys) =>
         keys.Count <= MaxListed ? string.Join(", ", keys) : string.Join(", ", keys.Take(MaxListed)) + $" and {keys.Count - MaxListed} more";
 
-    /// <summary>Throws an <see cref="ArgumentException"/> naming the file and every missing, unexpected or mis-shaped key.</summary>
-    private static void CheckFits(string path, string what, torch.nn.Module module, IReadOnlyDictionary<string, Tensor> saved)
+    /// <summary>Shapes of the state file's entries under <paramref name="prefix"/>, prefix removed (from the header: nothing is read).</summary>
+    private static Dictionary<string, long[]> ShapesWithPrefix(SafetensorsHeader header, string prefix) =>
+        header.Entries.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
+            .ToDictionary(e => e.Name[prefix.Length..], e => e.Shape, StringComparer.Ordinal);
+
+    /// <summary>The largest random-generator state read (a CPU generator's is about 5 KB).</summary>
+    private const long MaxRngStateBytes = 1 << 20;
+
+    // Only optimizer and generator states are read from the state file (anything else is skipped unread); a generator
+    // state over the bound is refused before it is read.
+    private static bool KnownStateEntry(string path, SafetensorsEntry e)
     {
-        var own = new OrderedDictionary<string, long[]>();
-        foreach (var (n, p) in module.named_parameters()) own.Add(n, p.shape);
-        foreach (var (n, b) in module.named_buffers(include_nonpersistent: false)) own.Add(n, b.shape);
-        var missing = own.Keys.Where(k => !saved.ContainsKey(k)).ToList();
-        var unexpected = saved.Keys.Where(k => !own.ContainsKey(k)).ToList();
-        var misshaped = own.Where(kv => saved.TryGetValue(kv.Key, out var t) && !t.shape.SequenceEqual(kv.Value))
-            .Select(kv => $"{kv.Key} (checkpoint [{string.Join(", ", saved[kv.Key].shape)}], model [{string.Join(", ", kv.Value)}])")
-            .ToList();
-        if (missing.Count + unexpected.Count + misshaped.Count == 0) return;
-        var parts = new List<string>();
-        if (missing.Count > 0) parts.Add("missing in the checkpoint: " + ListKeys(missing));
-        if (unexpected.Count > 0) parts.Add("not in the model: " + ListKeys(unexpected));
-        if (misshaped.Count > 0) parts.Add("different shapes: " + ListKeys(misshaped));
-        throw new ArgumentException($"checkpoint file {path} does not fit {what} ({module.GetType().Name}): the architectures differ; {string.Join("; ", parts)}");
+        if (e.Name.StartsWith("rng.", StringComparison.Ordinal))
+            return e.ByteCount <= MaxRngStateBytes
+                ? true
+                : throw new InvalidDataException($"{path}: random-generator state '{e.Name}' is {e.Describe()} ({e.ByteCount} bytes), more than the limit of {MaxRngStateBytes}");
+        return e.Name.StartsWith("G_optim.", StringComparison.Ordinal) || e.Name.StartsWith("D_optim.", StringComparison.Ordinal);
     }
 
-    private static void CheckOptimizer(string path, string prefix, Adam optimizer, IReadOnlyDictionary<string, Tensor> saved)
+    private static void CheckOptimizer(string path, string prefix, Adam optimizer, IReadOnlyDictionary<string, long[]> saved)
     {
         var ps = AdamState.Parameters(optimizer);
         var problems = new List<string>();
-        foreach (var (key, t) in saved)
+        foreach (var (key, shape) in saved)
         {
             var parts = key.Split('.');
             if (parts.Length != 3 || parts[0] != "state" || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var i)
@@ -482,8 +475,10 @@ public static class Checkpoint
                 problems.Add($"{prefix}.{key} (unknown key)");
             else if (i >= ps.Count)
                 problems.Add($"{prefix}.{key} (the optimizer has {ps.Count} parameters)");
-            else if (parts[2] != "step" && !t.shape.SequenceEqual(ps[i].shape))
-                problems.Add($"{prefix}.{key} (checkpoint [{string.Join(", ", t.shape)}], parameter [{string.Join(", ", ps[i].shape)}])");
+            else if (parts[2] != "step" && !shape.SequenceEqual(ps[i].shape))
+                problems.Add($"{prefix}.{key} (checkpoint [{string.Join(", ", shape)}], parameter [{string.Join(", ", ps[i].shape)}])");
+            else if (parts[2] == "step" && shape.Aggregate(1L, (a, b) => a * b) != 1)
+                problems.Add($"{prefix}.{key} (checkpoint [{string.Join(", ", shape)}], expected one step count)");
         }
         for (int i = 0; i < ps.Count; i++)
         {

@@ -52,6 +52,9 @@ public sealed record TrainConfig
     /// <summary>Skip (and count) images that cannot be decoded instead of failing.</summary>
     public bool SkipBadImages { get; init; }
 
+    /// <summary>Largest width × height of an image decoded from an image folder (checked before decoding; Pillow's default).</summary>
+    public long MaxImagePixels { get; init; } = IO.ImageCodec.DefaultMaxPixels;
+
     /// <summary>Random horizontal flips of the real images.</summary>
     public bool HFlip { get; init; }
 
@@ -227,6 +230,7 @@ public sealed record TrainConfig
         Require(LecamDecay >= 0 && LecamDecay < 1, nameof(LecamDecay), LecamDecay, "a decay in [0, 1)");
         Require(LecamStart >= 0, nameof(LecamStart), LecamStart, "a step >= 0");
         Require(Enum.IsDefined(Loss), nameof(Loss), Loss, $"one of {string.Join(", ", Enum.GetNames<LossKind>())}");
+        Require(MaxImagePixels >= 1, nameof(MaxImagePixels), MaxImagePixels, "a positive number of pixels");
         Require(Data is null || Data.Trim().Length > 0, nameof(Data), "\"" + Data + "\"", "a path or dataset name");
         return errors;
     }

@@ -90,7 +90,9 @@ public sealed class SafetensorsTests : TempDirTest
         var n = (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         Assert.AreEqual(0, n % 8, "the data section is 8-byte aligned");
         Assert.AreEqual(8 + n + 16 + 8, bytes.Length);
-        const string expected = "{\"__metadata__\":{\"k\":\"v\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},\"b\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[16,24]}}";
+        // the metadata ends with the SHA-256 of the data section (24 bytes after the header)
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.AsSpan((int)(8 + n), 24)));
+        var expected = "{\"__metadata__\":{\"k\":\"v\",\"" + Safetensors.ChecksumKey + "\":\"" + sha + "\"},\"w\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},\"b\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[16,24]}}";
         Assert.AreEqual(expected.PadRight((int)n), Encoding.UTF8.GetString(bytes, 8, (int)n), "the header, padded with spaces");
         using var doc = JsonDocument.Parse(Encoding.UTF8.GetString(bytes, 8, (int)n));
         Assert.AreEqual("v", doc.RootElement.GetProperty("__metadata__").GetProperty("k").GetString());
@@ -160,7 +162,10 @@ public sealed class SafetensorsTests : TempDirTest
 
         var again = P("again.safetensors");
         Safetensors.Save(loaded, again, meta);
-        CollectionAssert.AreEqual(oldBytes, File.ReadAllBytes(again), "the new writer produces the same bytes as the old one");
+        // the same bytes as the old writer, whose metadata lacked only the checksum of the data
+        var allData = old.Values.SelectMany(v => v.Item3).ToArray();
+        var withChecksum = new Dictionary<string, string>(meta) { [Safetensors.ChecksumKey] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(allData)) };
+        CollectionAssert.AreEqual(OldWriter(old, withChecksum), File.ReadAllBytes(again), "the new writer produces the same layout as the old one");
     }
 
     [TestMethod]

@@ -35,6 +35,12 @@ public sealed class ModelConfigTests
         Rejects(ok with { GCh = 0 }, "GCh", "at least 1");
         Rejects(ok with { DimZ = -1 }, "DimZ", "at least 1");
         Rejects(ok with { SharedDim = -3 }, "SharedDim", "positive");
+        // sanity limits: a configuration read from a file cannot ask for gigabytes
+        Rejects(ok with { GCh = 3000 }, "GCh", $"is 3000; expected at most {ModelConfig.MaxChannelMultiplier}");
+        Rejects(ok with { DCh = 100_000 }, "DCh", "at most");
+        Rejects(ok with { NumClasses = 1_000_000 }, "NumClasses", $"at most {ModelConfig.MaxClasses}");
+        Rejects(ok with { DimZ = 1 << 20 }, "DimZ", "at most");
+        Rejects(ok with { NumGSvItrs = 1000 }, "NumGSvItrs", "at most");
         Rejects(ok with { Hierarchical = true }, "Hierarchical", "SharedEmbedding");
         Rejects(ok with { Hierarchical = true, SharedEmbedding = true, DimZ = 130 }, "DimZ", "4 equal chunks");
         Rejects(ModelConfig.ImageNet128() with { DimZ = 128 }, "DimZ", "126");

@@ -56,6 +56,22 @@ public sealed class SamplingCliTests
     }
 
     [TestMethod]
+    public void BadTruncationAndClassesNameTheOptionAndTheItem()
+    {
+        var sheet = Path.Combine(_dir, "bad", "sheet.png");
+        var (code, text) = Biggan("sample", "--run", _run, "--out", sheet, "--truncation", "-1");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "--truncation -1: truncation is -1; expected a number > 0");
+        Assert.IsFalse(text.Contains("Parameter"), text);
+
+        (code, text) = Biggan("sample", "--run", _run, "--out", sheet, "--classes", "0,dog,42");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "--classes 0,dog,42: item 3 ('42'): class 42 is out of range: the generator has 3 classes (0..2)");
+        Assert.IsFalse(text.Contains("nameOrIndex"), text);
+        Assert.IsFalse(File.Exists(sheet), "nothing written");
+    }
+
+    [TestMethod]
     public void InterpolateWritesOneRowPerInterpolation()
     {
         var path = Path.Combine(_dir, "interp.png");
