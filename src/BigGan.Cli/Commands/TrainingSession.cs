@@ -91,38 +91,36 @@ internal static class TrainingSession
         AtomicFile.WriteAllText(Path.Combine(runDir, BigGan.Training.Sampling.BigGanSampler.ClassNamesFile), string.Join("\n", names) + "\n");
     }
 
-    /// <summary>Runs the trainer to its end with a progress bar (or plain lines when the output is not a terminal).</summary>
-    public static void Run(BigGanTrainer trainer, CancellationToken cancellation = default, bool quiet = false)
+    /// <summary>Runs the trainer to its end with a progress bar (or plain lines when the output is not a terminal).
+    /// Returns why it stopped.</summary>
+    public static TrainStopReason Run(BigGanTrainer trainer, CancellationToken cancellation = default, bool quiet = false)
     {
         var iterations = trainer.Config.Train.Iterations;
-        if (quiet)
-        {
-            trainer.Train(null, cancellation);
-            return;
-        }
+        if (quiet) return trainer.Train(null, cancellation);
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             long last = -1;
-            trainer.Train(new Progress(p =>
+            return trainer.Train(new Progress(p =>
             {
                 if (p.Step - last < 50 && p.Step != iterations) return;
                 last = p.Step;
                 Console.WriteLine(Describe(p));
             }), cancellation);
-            return;
         }
+        var reason = TrainStopReason.Completed;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("starting", maxValue: iterations);
                 task.Value = trainer.Step;
-                trainer.Train(new Progress(p =>
+                reason = trainer.Train(new Progress(p =>
                 {
                     task.Value = p.Step;
                     task.Description = Markup.Escape(Describe(p));
                 }), cancellation);
             });
+        return reason;
     }
 
     private static string Describe(TrainProgress p) =>

@@ -1,0 +1,85 @@
+using System.Runtime.InteropServices;
+
+namespace BigGan.Cli.Commands;
+
+/// <summary>
+/// SIGINT (Ctrl-C) and SIGTERM (what schedulers and containers send) during <c>biggan train</c>. Once training runs,
+/// the first signal requests a stop: the trainer finishes its current step, writes a checkpoint and the command exits
+/// with 128 + the signal number (130 for SIGINT, 143 for SIGTERM). A second signal takes the default action at once
+/// (the process dies without saving; the checkpoints already written stay intact: they are written atomically).
+/// Before training starts (data loading, model building) there is nothing to save, and a signal ends the process at once.
+/// A worker of <c>--nproc</c> also gets stop requests from its launcher, through its stdin (<see cref="Request"/>):
+/// those never count as the second signal, since a Ctrl-C in a terminal reaches the launcher and the workers alike.
+/// </summary>
+internal sealed class TrainingInterruption : IDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<PosixSignalRegistration> _registrations = [];
+    private readonly Action<string> _say;
+    private int _signalsReceived;
+    private volatile bool _training;
+
+    /// <param name="say">Where to tell the user what happens (rank 0's standard error; nothing on other ranks).</param>
+    public TrainingInterruption(Action<string> say)
+    {
+        _say = say;
+        if (OperatingSystem.IsWindows()) return;
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal));
+        _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal));
+    }
+
+    /// <summary>Cancelled when a stop is requested.</summary>
+    public CancellationToken Token => _stop.Token;
+
+    /// <summary>The signal number (2 or 15) of the first stop request, or 0 when none came.</summary>
+    public int Signal { get; private set; }
+
+    /// <summary>"SIGINT" or "SIGTERM".</summary>
+    public string SignalName => Name(Signal);
+
+    /// <summary>The conventional exit code after a stop on <see cref="Signal"/>: 128 + the signal number.</summary>
+    public int ExitCode => 128 + (Signal == 0 ? 2 : Signal);
+
+    /// <summary>From now on a first signal stops training at the next step boundary instead of ending the process.</summary>
+    public void TrainingStarted() => _training = true;
+
+    public static string Name(int signal) => signal switch { 2 => "SIGINT", 15 => "SIGTERM", _ => $"signal {signal}" };
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        var number = context.Signal == PosixSignal.SIGTERM ? 15 : 2;
+        if (Interlocked.Increment(ref _signalsReceived) > 1 || !_training)
+        {
+            // The default action: the process ends now.
+            context.Cancel = false;
+            return;
+        }
+        context.Cancel = true;
+        Stop(number, $"{Name(number)}: finishing the current step and saving a checkpoint; send it again to stop at once without saving");
+    }
+
+    /// <summary>A stop request that is not a signal to this process (the launcher forwarding one it received).
+    /// Before training starts the process exits at once with 128 + <paramref name="signal"/>.</summary>
+    public void Request(int signal)
+    {
+        if (!_training) Environment.Exit(128 + signal);
+        Stop(signal, $"{Name(signal)} (from the launcher): finishing the current step and saving a checkpoint");
+    }
+
+    private void Stop(int signal, string message)
+    {
+        lock (_stop)
+        {
+            if (_stop.IsCancellationRequested) return;
+            Signal = signal;
+            _say(message);
+            _stop.Cancel();
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var r in _registrations) r.Dispose();
+        _stop.Dispose();
+    }
+}
