@@ -5,8 +5,8 @@ namespace BigGan.Cli.Commands;
 /// <summary>
 /// SIGINT (Ctrl-C) and SIGTERM (what schedulers and containers send) during <c>biggan train</c>. Once training runs,
 /// the first signal requests a stop: the trainer finishes its current step, writes a checkpoint and the command exits
-/// with 128 + the signal number (130 for SIGINT, 143 for SIGTERM). A second signal takes the default action at once
-/// (the process dies without saving; the checkpoints already written stay intact: they are written atomically).
+/// with 128 + the signal number (130 for SIGINT, 143 for SIGTERM). A second signal ends the process at once with the
+/// same code, without saving (the checkpoints already written stay intact: they are written atomically).
 /// Before training starts (data loading, model building) there is nothing to save, and a signal ends the process at once.
 /// A worker of <c>--nproc</c> also gets stop requests from its launcher, through its stdin (<see cref="Request"/>):
 /// those never count as the second signal, since a Ctrl-C in a terminal reaches the launcher and the workers alike.
@@ -50,9 +50,11 @@ internal sealed class TrainingInterruption : IDisposable
         var number = context.Signal == PosixSignal.SIGTERM ? 15 : 2;
         if (Interlocked.Increment(ref _signalsReceived) > 1 || !_training)
         {
-            // The default action: the process ends now.
-            context.Cancel = false;
-            return;
+            // Ends the process now. Not the signal's default action: a process started in the background by a
+            // non-interactive shell inherits SIGINT ignored, and an explicit kill -INT must still end it.
+            context.Cancel = true;
+            if (_training) _say($"{Name(number)} again: stopping at once without saving");
+            Environment.Exit(128 + number);
         }
         context.Cancel = true;
         Stop(number, $"{Name(number)}: finishing the current step and saving a checkpoint; send it again to stop at once without saving");

@@ -25,6 +25,11 @@ internal static class TrainingSession
         if (master)
             AnsiConsole.MarkupLine($"data: [bold]{Markup.Escape(dataset.Source)}[/], {dataset.Count} images, {dataset.NumClasses} classes, " +
                                $"{dataset.Channels} channel(s), {dataset.Resolution}×{dataset.Resolution}");
+        // Each D step of an iteration takes its own real batch from one loader batch of them all.
+        long realsPerIteration = (long)train.BatchSize * train.DSteps * train.DAccumulations;
+        if (realsPerIteration > dataset.Count)
+            throw new ArgumentException($"--batch-size {train.BatchSize} × --d-steps {train.DSteps} × --d-accumulations {train.DAccumulations} = {realsPerIteration} real images " +
+                                        $"per iteration, more than the {dataset.Count} images of {dataset.Source}: lower --batch-size or --d-steps, or use more data");
         var model = config.Model with { NumClasses = dataset.NumClasses, Channels = dataset.Channels };
         // Data-parallel: every rank walks the same item stream (same seed) and decodes only its own rows of each batch.
         data = new ShuffledBatchSource(dataset, new BatchSourceOptions
@@ -33,7 +38,8 @@ internal static class TrainingSession
         });
         try
         {
-            var trainer = new BigGanTrainer(config with { Model = model }, data, runDir, resume, group);
+            var trainer = new BigGanTrainer(config with { Model = model }, data, runDir, resume, group,
+                master ? message => Consoles.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(message)}") : null);
             if (group is not null && master)
                 AnsiConsole.MarkupLine($"data-parallel: {group.size()} processes, global batch {config.Train.BatchSize} ({config.Train.BatchSize / group.size()} per process), " +
                                        $"cross-replica BN {(config.Train.CrossReplicaBn ? "on" : "off")}");

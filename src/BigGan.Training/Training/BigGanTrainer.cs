@@ -78,18 +78,23 @@ public sealed class BigGanTrainer : IDisposable
     /// <summary>Completed iterations (G updates).</summary>
     public long Step => _state.Step;
 
+    private Action<string>? Warning { get; }
+
     /// <summary>Raised after each checkpoint is written (e.g. to write a sample sheet next to it).</summary>
     public event Action<CheckpointInfo>? CheckpointSaved;
 
     /// <summary>
     /// Builds G, D, G_ema and the optimizers from the configuration. With <paramref name="resume"/>, loads the latest
-    /// checkpoint of <paramref name="runDir"/>; without, refuses a folder that already holds checkpoints.
+    /// intact checkpoint of <paramref name="runDir"/> (<see cref="Checkpoint.LoadLatestIntact"/>: damaged or non-finite
+    /// newer ones are skipped with a warning); without, refuses a folder that already holds checkpoints.
     /// With a <paramref name="processGroup"/> of several ranks, every rank builds the trainer with the same arguments
     /// (resuming, each loads the checkpoint: the run folder must be readable by all; only rank 0 writes to it), and
     /// <see cref="TrainConfig.BatchSize"/> is the global batch, which must divide by the number of ranks.
+    /// <paramref name="warning"/> is told what resuming had to work around (damaged checkpoints it skipped).
     /// </summary>
-    public BigGanTrainer(RunConfig config, IBatchSource data, string runDir, bool resume = false, ProcessGroup? processGroup = null)
+    public BigGanTrainer(RunConfig config, IBatchSource data, string runDir, bool resume = false, ProcessGroup? processGroup = null, Action<string>? warning = null)
     {
+        Warning = warning;
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentException.ThrowIfNullOrEmpty(runDir);
@@ -99,9 +104,11 @@ public sealed class BigGanTrainer : IDisposable
             throw new ArgumentException(
                 $"the data ({data.NumClasses} classes, {data.Channels} channel(s), {data.Resolution}×{data.Resolution}) does not fit the model " +
                 $"({m.NumClasses} classes, {m.Channels} channel(s), {m.Resolution}×{m.Resolution})", nameof(data));
-        if (!resume && Checkpoint.Latest(runDir) is { } existing)
-            throw new InvalidOperationException($"{runDir} already holds a training run (checkpoint at step {existing.Step}); resume it or choose another output folder");
-        if (resume && Checkpoint.Latest(runDir) is null)
+        // By folder names: a damaged checkpoint still marks a run, and resuming skips it for an intact one.
+        var existing = Checkpoint.Folders(runDir);
+        if (!resume && existing.Count > 0)
+            throw new InvalidOperationException($"{runDir} already holds a training run (checkpoint at step {existing[0].step}); resume it or choose another output folder");
+        if (resume && existing.Count == 0)
             throw new InvalidOperationException($"cannot resume: {runDir} holds no checkpoint");
         if (processGroup is { } pg && pg.size() > 1)
         {
@@ -140,7 +147,7 @@ public sealed class BigGanTrainer : IDisposable
         };
         if (resume)
         {
-            _lastCheckpoint = Checkpoint.LoadLatest(runDir, _state).Checkpoint;
+            _lastCheckpoint = Checkpoint.LoadLatestIntact(runDir, _state, message => Warning?.Invoke(message)).Checkpoint;
             _lastSavedStep = _lastCheckpoint.Step;
         }
         if (IsMaster)

@@ -60,7 +60,32 @@ public sealed class RunFolderLock : IDisposable
             stream.Dispose();
             throw;
         }
+        SweepStaleTempFiles(runDir);
         return new RunFolderLock(stream, path);
+    }
+
+    // AtomicFile's temporary names: "." + the file's name + "." + 32 hex digits + ".tmp".
+    private static readonly System.Text.RegularExpressions.Regex TempFilePattern =
+        new(@"^\..+\.[0-9a-f]{32}\.tmp$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Deletes what a process killed in the middle of an atomic write left behind in the run folder and its sample
+    /// folder (a hidden ".sheet_step0000100.png.&lt;guid&gt;.tmp", ".config.json.&lt;guid&gt;.tmp"). Only files of
+    /// that naming pattern are touched, and only under the lock, when no trainer of this folder can be writing one.
+    /// </summary>
+    private static void SweepStaleTempFiles(string runDir)
+    {
+        foreach (var dir in new[] { runDir, System.IO.Path.Combine(runDir, "samples") })
+        {
+            if (!Directory.Exists(dir)) continue;
+            foreach (var file in Directory.EnumerateFiles(dir))
+            {
+                if (!TempFilePattern.IsMatch(System.IO.Path.GetFileName(file))) continue;
+                try { File.Delete(file); }
+                catch (IOException) { }
+                catch (UnauthorizedAccessException) { }
+            }
+        }
     }
 
     private static string DescribeHolder(string ownerFile)
