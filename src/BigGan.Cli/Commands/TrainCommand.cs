@@ -92,11 +92,12 @@ internal static class TrainCommand
                 var where = Markup.Escape(Path.GetFullPath(runDir));
                 if (stop == TrainStopReason.Cancelled)
                 {
-                    // The signal reached this process, or another rank's stop request did (then SIGINT's code).
+                    // 128 + the signal where it arrived; 0 on the ranks that stopped with it (as asked, cleanly), so that
+                    // a launcher can tell which rank got the signal.
                     if (master)
                         AnsiConsole.MarkupLine($"stopped by {(interruption.Signal == 0 ? "an interrupt on another rank" : interruption.SignalName)} after step {trainer.Step}; " +
                                                $"checkpoint [bold]{Markup.Escape(trainer.LastCheckpoint?.Path ?? "(none)")}[/]; continue with: biggan train --resume {where}");
-                    return interruption.ExitCode;
+                    return interruption.Signal == 0 ? 0 : interruption.ExitCode;
                 }
                 if (master)
                     AnsiConsole.MarkupLine($"done: step {trainer.Step}; run folder [bold]{where}[/]" +

@@ -8,6 +8,7 @@ namespace BigGan.Cli.Commands;
 /// with 128 + the signal number (130 for SIGINT, 143 for SIGTERM). A second signal ends the process at once with the
 /// same code, without saving (the checkpoints already written stay intact: they are written atomically).
 /// Before training starts (data loading, model building) there is nothing to save, and a signal ends the process at once.
+/// In a data-parallel run every rank stops at the same step; one that got no signal itself exits with 0.
 /// A worker of <c>--nproc</c> also gets stop requests from its launcher, through its stdin (<see cref="Request"/>):
 /// those never count as the second signal, since a Ctrl-C in a terminal reaches the launcher and the workers alike.
 /// </summary>
@@ -38,7 +39,7 @@ internal sealed class TrainingInterruption : IDisposable
     public string SignalName => Name(Signal);
 
     /// <summary>The conventional exit code after a stop on <see cref="Signal"/>: 128 + the signal number.</summary>
-    public int ExitCode => 128 + (Signal == 0 ? 2 : Signal);
+    public int ExitCode => 128 + Signal;
 
     /// <summary>From now on a first signal stops training at the next step boundary instead of ending the process.</summary>
     public void TrainingStarted() => _training = true;

@@ -195,7 +195,7 @@ public static class Checkpoint
             {
                 var loaded = Load(path, state, allowConfigChanges);
                 if (skipped.Count > 0)
-                    warn?.Invoke($"skipped {skipped.Count} damaged checkpoint(s): {string.Join("; ", skipped)}. Resuming from the newest intact one, {path} (step {loaded.Checkpoint.Step})");
+                    warn?.Invoke($"skipped {skipped.Count} unusable checkpoint(s): {string.Join("; ", skipped)}. Resuming from the newest intact one, {path} (step {loaded.Checkpoint.Step})");
                 return loaded;
             }
             catch (Exception e) when (e is InvalidDataException or FileNotFoundException or EndOfStreamException)
