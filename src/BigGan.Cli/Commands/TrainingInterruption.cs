@@ -55,7 +55,7 @@ internal sealed class TrainingInterruption : IDisposable
             // non-interactive shell inherits SIGINT ignored, and an explicit kill -INT must still end it.
             context.Cancel = true;
             if (_training) _say($"{Name(number)} again: stopping at once without saving");
-            Environment.Exit(128 + number);
+            ExitNow(128 + number);
         }
         context.Cancel = true;
         Stop(number, $"{Name(number)}: finishing the current step and saving a checkpoint; send it again to stop at once without saving");
@@ -65,7 +65,7 @@ internal sealed class TrainingInterruption : IDisposable
     /// Before training starts the process exits at once with 128 + <paramref name="signal"/>.</summary>
     public void Request(int signal)
     {
-        if (!_training) Environment.Exit(128 + signal);
+        if (!_training) ExitNow(128 + signal);
         Stop(signal, $"{Name(signal)} (from the launcher): finishing the current step and saving a checkpoint");
     }
 
@@ -79,6 +79,19 @@ internal sealed class TrainingInterruption : IDisposable
             _stop.Cancel();
         }
     }
+
+    // Environment.Exit would run the runtime's and libtorch's exit handlers while the training thread is still inside
+    // libtorch, which can crash (SIGSEGV) on the way out; _exit ends the process as it stands, after the output is flushed.
+    private static void ExitNow(int code)
+    {
+        Console.Out.Flush();
+        Console.Error.Flush();
+        if (OperatingSystem.IsWindows()) Environment.Exit(code);
+        _exit(code);
+    }
+
+    [DllImport("libc", EntryPoint = "_exit")]
+    private static extern void _exit(int status);
 
     public void Dispose()
     {
