@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 using BigGan.Training.Distributed;
@@ -16,6 +17,7 @@ namespace BigGan.Cli.Commands;
 /// <c>--nproc</c>. Rank 0's output is passed through, the others' prefixed with their rank. When a worker fails
 /// (non-zero exit, killed by a signal) the others are killed at once and the launch fails with a message naming it;
 /// workers also stop by themselves if the launcher dies (their stdin, a pipe from the launcher, reaches its end).
+/// SIGINT and SIGTERM to the launcher reach the workers as stop requests on that pipe (see <see cref="Run"/>).
 /// </summary>
 internal static class LocalLauncher
 {
@@ -24,75 +26,139 @@ internal static class LocalLauncher
 
     private static readonly object OutputGate = new();
 
-    public static int Run(int nproc, IReadOnlyList<string> workerArgs)
+    /// <summary>The line a launcher writes to its workers' stdin to ask them to stop as on that signal (then its number).</summary>
+    private const string StopRequest = "stop";
+
+    /// <summary>Whether this process is a worker started by <see cref="Run"/>.</summary>
+    public static bool IsWorker => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(LauncherVariable));
+
+    /// <summary>
+    /// Starts the workers and waits for them. SIGINT or SIGTERM to the launcher is passed to every worker as a stop
+    /// request (finish the step, rank 0 saves, all exit with 128 + the signal number); a second one kills them at once.
+    /// A worker that stops on an interrupt of its own (all ranks then stop at the same step) is given
+    /// <paramref name="distTimeout"/> for the others to follow before they are stopped.
+    /// </summary>
+    public static int Run(int nproc, IReadOnlyList<string> workerArgs, TimeSpan distTimeout)
     {
         var port = LocalLaunch.FreeLoopbackPort();
         var (exe, prefix) = LocalLaunch.CurrentProgram();
         var workers = new List<Worker>();
+        int signal = 0, signalsReceived = 0;
         void KillAll()
         {
             foreach (var w in workers) w.Kill();
         }
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; KillAll(); };
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            var number = context.Signal == PosixSignal.SIGTERM ? 15 : 2;
+            lock (workers)
+            {
+                if (++signalsReceived == 1)
+                {
+                    signal = number;
+                    Write(Console.Error, $"launcher: {TrainingInterruption.Name(number)}: asking the {workers.Count} workers to finish their step and save a checkpoint; " +
+                                         "send it again to stop them at once without saving");
+                    foreach (var w in workers) w.RequestStop(number);
+                }
+                else KillAll();
+            }
+        }
         EventHandler onExit = (_, _) => KillAll();
-        Console.CancelKeyPress += onCancel;
+        var registrations = OperatingSystem.IsWindows() ? [] : new[]
+        {
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal), PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal),
+        };
         AppDomain.CurrentDomain.ProcessExit += onExit;
         try
         {
-            for (int rank = 0; rank < nproc; rank++)
+            lock (workers)
             {
-                var env = new DistributedEnvironment("127.0.0.1", port, rank, nproc, rank).ToEnvironment();
-                workers.Add(Worker.Start(exe, [.. prefix, .. workerArgs], env, rank));
+                for (int rank = 0; rank < nproc; rank++)
+                {
+                    var env = new DistributedEnvironment("127.0.0.1", port, rank, nproc, rank).ToEnvironment();
+                    workers.Add(Worker.Start(exe, [.. prefix, .. workerArgs], env, rank));
+                }
             }
             Write(Console.Out, $"launcher: {nproc} workers on 127.0.0.1:{port} (pids {string.Join(", ", workers.Select(w => w.Pid))})");
 
             var running = new List<Worker>(workers);
+            DateTime? interruptedAt = null; // when a worker stopped on an interrupt of its own
             while (running.Count > 0)
             {
                 Thread.Sleep(50);
                 var exited = running.Where(w => w.HasExited).ToList();
-                if (exited.Count == 0) continue;
                 running.RemoveAll(exited.Contains);
-                if (exited.All(w => w.ExitCode == 0)) continue;
+                if (signalsReceived > 1) break;
+                var unexpected = exited.Where(w => w.ExitCode != 0 && !IsInterruptCode(w.ExitCode)).ToList();
+                if (unexpected.Count == 0)
+                {
+                    if (exited.Any(w => IsInterruptCode(w.ExitCode))) interruptedAt ??= DateTime.UtcNow;
+                    if (running.Count == 0 || signal != 0 || interruptedAt is null || DateTime.UtcNow - interruptedAt < distTimeout) continue;
+                }
 
-                // A worker failed: the job cannot go on. Stop the rest, then name the failures, the earliest first.
+                // A worker failed (or the others did not follow a stopped one): the job cannot go on. Stop the
+                // rest, then name the failures, the earliest first.
                 KillAll();
                 foreach (var w in workers) w.WaitForExit(TimeSpan.FromSeconds(10));
                 var failed = workers.Where(w => w.HasExited && w.ExitCode != 0 && !w.KilledByLauncher)
                     .OrderBy(w => w.ExitTime).ToList();
-                var first = failed.FirstOrDefault() ?? exited.First(w => w.ExitCode != 0);
+                var first = failed.FirstOrDefault() ?? exited.FirstOrDefault(w => w.ExitCode != 0) ?? workers.First();
                 var stopped = workers.Where(w => w.KilledByLauncher).Select(w => w.Rank).ToList();
                 Write(Console.Error, $"error: worker rank {first.Rank} (pid {first.Pid}) {first.Describe()}" +
                     (stopped.Count > 0 ? $"; stopped the other worker(s): rank {string.Join(", ", stopped)}" : ""));
-                foreach (var w in failed.Skip(1))
+                foreach (var w in failed.Skip(1).Where(w => w != first))
                     Write(Console.Error, $"error: worker rank {w.Rank} (pid {w.Pid}) {w.Describe()}");
                 return 1;
+            }
+            if (signalsReceived > 1)
+            {
+                foreach (var w in workers) w.WaitForExit(TimeSpan.FromSeconds(10));
+                Write(Console.Error, $"launcher: a second {TrainingInterruption.Name(signal)}: stopped the workers (rank {string.Join(", ", workers.Select(w => w.Rank))}) " +
+                                     "without saving; the checkpoints written before are intact");
+                return 128 + signal;
+            }
+            var interruptCode = workers.Select(w => w.ExitCode).FirstOrDefault(IsInterruptCode);
+            if (signal != 0 || interruptCode != 0)
+            {
+                var by = signal != 0 ? $"{TrainingInterruption.Name(signal)} to the launcher"
+                    : $"{TrainingInterruption.Name(interruptCode - 128)} to worker rank {string.Join(", ", workers.Where(w => w.ExitCode == interruptCode).Select(w => w.Rank))}";
+                Write(Console.Error, $"launcher: stopped by {by}: every worker finished the same step and rank 0 saved a checkpoint");
+                return signal != 0 ? 128 + signal : interruptCode;
             }
             return 0;
         }
         finally
         {
+            foreach (var r in registrations) r.Dispose();
             KillAll();
             foreach (var w in workers) w.Dispose();
-            Console.CancelKeyPress -= onCancel;
             AppDomain.CurrentDomain.ProcessExit -= onExit;
         }
     }
 
+    // A worker's exit code after a stop on SIGINT or SIGTERM (also the code of one killed by those signals).
+    private static bool IsInterruptCode(int code) => code is 130 or 143;
+
     /// <summary>
-    /// In a worker started by <see cref="Run"/>: stops this process when the launcher goes away (its end of the stdin
-    /// pipe closes), so a killed launcher leaves no orphaned training behind.
+    /// In a worker started by <see cref="Run"/>: takes stop requests from the launcher (lines on stdin) to
+    /// <paramref name="interruption"/>, and stops this process when the launcher goes away (its end of the stdin pipe
+    /// closes), so a killed launcher leaves no orphaned training behind.
     /// </summary>
-    public static void WatchLauncher()
+    public static void WatchLauncher(TrainingInterruption interruption)
     {
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(LauncherVariable))) return;
+        if (!IsWorker) return;
         var thread = new Thread(() =>
         {
             try
             {
-                using var stdin = Console.OpenStandardInput();
-                var buffer = new byte[256];
-                while (stdin.Read(buffer, 0, buffer.Length) > 0) { }
+                using var stdin = new StreamReader(Console.OpenStandardInput());
+                while (stdin.ReadLine() is { } line)
+                {
+                    var parts = line.Split(' ');
+                    if (parts.Length == 2 && parts[0] == StopRequest && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var signal))
+                        interruption.Request(signal);
+                }
             }
             catch (IOException) { }
             Console.Error.WriteLine("error: the launcher (biggan train --nproc) has exited; stopping this worker");
@@ -161,6 +227,19 @@ internal static class LocalLauncher
             p.BeginOutputReadLine();
             p.BeginErrorReadLine();
             return new Worker(p, rank);
+        }
+
+        /// <summary>Asks the worker to stop as on <paramref name="signal"/> (a line on its stdin).</summary>
+        public void RequestStop(int signal)
+        {
+            try
+            {
+                if (_process.HasExited) return;
+                _process.StandardInput.WriteLine($"{StopRequest} {signal.ToString(CultureInfo.InvariantCulture)}");
+                _process.StandardInput.Flush();
+            }
+            catch (IOException) { }
+            catch (InvalidOperationException) { }
         }
 
         public bool HasExited => _process.HasExited;

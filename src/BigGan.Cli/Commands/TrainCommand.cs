@@ -50,13 +50,19 @@ internal static class TrainCommand
             var job = JobEnvironment();
             int processes = result.GetValue(nproc);
             if (processes < 1) throw new ArgumentException($"--nproc {processes}: expected at least 1 process");
+            if (processes > 1 && job is not null)
+                throw new ArgumentException($"--nproc starts local workers itself, but this process is already rank {job.Rank} of a job of {job.WorldSize} " +
+                                            "(torchrun variables WORLD_SIZE, RANK, ... are set): drop --nproc, or unset those variables");
+
+            // Every argument is checked before a folder is made or a byte of data is read.
+            var config = new RunConfig(model, train).Validate();
+            int worldSize = processes > 1 ? processes : job?.WorldSize ?? 1;
+            if (worldSize > 1) DataParallel.CheckBatchSizes(train, worldSize);
+            // Workers of a local launch were estimated together by their launcher; a rank of a multi-machine job counts itself.
+            TrainingMemoryEstimate.For(config, worldSize, processesHere: processes).ThrowIfOver(TrainingMemoryEstimate.AvailableBytes());
+
             if (processes > 1)
             {
-                if (job is not null)
-                    throw new ArgumentException($"--nproc starts local workers itself, but this process is already rank {job.Rank} of a job of {job.WorldSize} " +
-                                                "(torchrun variables WORLD_SIZE, RANK, ... are set): drop --nproc, or unset those variables");
-                new RunConfig(model, train).Validate();
-                DataParallel.CheckBatchSizes(train, processes);
                 var args = LocalLauncher.Without(Environment.GetCommandLineArgs().Skip(1), "--nproc");
                 if (train.Threads == 0)
                 {
@@ -64,28 +70,72 @@ internal static class TrainCommand
                     args = LocalLauncher.Without(args, "--threads");
                     args.AddRange(["--threads", Math.Max(1, Environment.ProcessorCount / processes).ToString(CultureInfo.InvariantCulture)]);
                 }
-                return LocalLauncher.Run(processes, args);
+                // The launcher holds the run folder's lock for its workers.
+                using var launchLock = LockRunFolder(runDir);
+                return LocalLauncher.Run(processes, args, TimeSpan.FromSeconds(timeout));
             }
 
-            LocalLauncher.WatchLauncher();
+            bool master = job is null || job.Rank == 0;
+            RunFolderLock? folderLock = master && !LocalLauncher.IsWorker ? LockRunFolder(runDir) : null;
+            using var interruption = new TrainingInterruption(master ? message => Consoles.Error.MarkupLine($"[yellow]{Markup.Escape(message)}[/]") : _ => { });
+            LocalLauncher.WatchLauncher(interruption);
             ProcessGroup? group = job is null ? null : distributed.init_process_group("gloo", job, TimeSpan.FromSeconds(timeout));
             try
             {
-                bool master = group is null || group.rank() == 0;
-                using var trainer = TrainingSession.Start(new RunConfig(model, train), runDir, resumeDir is not null, out var data, group);
+                using var trainer = TrainingSession.Start(config, runDir, resumeDir is not null, out var data, group);
+                TrainStopReason stop;
                 using (data)
-                    TrainingSession.Run(trainer, quiet: !master);
+                {
+                    interruption.TrainingStarted();
+                    stop = TrainingSession.Run(trainer, interruption.Token, quiet: !master);
+                }
+                var where = Markup.Escape(Path.GetFullPath(runDir));
+                if (stop == TrainStopReason.Cancelled)
+                {
+                    // 128 + the signal where it arrived; 0 on the ranks that stopped with it (as asked, cleanly), so that
+                    // a launcher can tell which rank got the signal.
+                    if (master)
+                        AnsiConsole.MarkupLine($"stopped by {(interruption.Signal == 0 ? "an interrupt on another rank" : interruption.SignalName)} after step {trainer.Step}; " +
+                                               $"checkpoint [bold]{Markup.Escape(trainer.LastCheckpoint?.Path ?? "(none)")}[/]; continue with: biggan train --resume {where}");
+                    return interruption.Signal == 0 ? 0 : interruption.ExitCode;
+                }
                 if (master)
-                    AnsiConsole.MarkupLine($"done: step {trainer.Step}; run folder [bold]{Markup.Escape(Path.GetFullPath(runDir))}[/]" +
+                    AnsiConsole.MarkupLine($"done: step {trainer.Step}; run folder [bold]{where}[/]" +
                                            (group is null ? "" : $" ({group.size()} processes)"));
                 return 0;
             }
             finally
             {
                 if (group is not null) distributed.destroy_process_group(group);
+                folderLock?.Dispose();
             }
         }));
         return command;
+    }
+
+    // Takes the run folder's lock (creating the folder). The lock files are the only thing written before the data
+    // has been read, so a run that fails before training leaves a folder it created with nothing but them: removed.
+    private static RunFolderLock LockRunFolder(string runDir)
+    {
+        bool existed = Directory.Exists(runDir);
+        var folderLock = RunFolderLock.Acquire(runDir);
+        if (existed) return folderLock;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveIfOnlyLockFiles(runDir);
+        return folderLock;
+    }
+
+    private static void RemoveIfOnlyLockFiles(string runDir)
+    {
+        try
+        {
+            if (!Directory.Exists(runDir)) return;
+            var names = Directory.EnumerateFileSystemEntries(runDir).Select(Path.GetFileName).ToHashSet();
+            if (!names.IsSubsetOf([RunFolderLock.FileName, RunFolderLock.OwnerFileName])) return;
+            foreach (var n in names) File.Delete(Path.Combine(runDir, n!));
+            Directory.Delete(runDir);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
     }
 
     /// <summary>The torchrun description of this process when it is one rank of a job of several (WORLD_SIZE &gt; 1), else null.</summary>

@@ -27,6 +27,11 @@ internal static class TrainingSession
                                $"{dataset.Channels} channel(s), {dataset.Resolution}×{dataset.Resolution}");
         if (master && dataset is ImageFolderDataset { SkippedImages: > 0 } folder)
             Consoles.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(folder.DescribeSkipped())}");
+        // Each D step of an iteration takes its own real batch from one loader batch of them all.
+        long realsPerIteration = (long)train.BatchSize * train.DSteps * train.DAccumulations;
+        if (realsPerIteration > dataset.Count)
+            throw new ArgumentException($"--batch-size {train.BatchSize} × --d-steps {train.DSteps} × --d-accumulations {train.DAccumulations} = {realsPerIteration} real images " +
+                                        $"per iteration, more than the {dataset.Count} images of {dataset.Source}: lower --batch-size or --d-steps, or use more data");
         var model = config.Model with { NumClasses = dataset.NumClasses, Channels = dataset.Channels };
         // Data-parallel: every rank walks the same item stream (same seed) and decodes only its own rows of each batch.
         data = new ShuffledBatchSource(dataset, new BatchSourceOptions
@@ -35,7 +40,8 @@ internal static class TrainingSession
         });
         try
         {
-            var trainer = new BigGanTrainer(config with { Model = model }, data, runDir, resume, group);
+            var trainer = new BigGanTrainer(config with { Model = model }, data, runDir, resume, group,
+                master ? message => Consoles.Error.MarkupLine($"[yellow]warning:[/] {Markup.Escape(message)}") : null);
             if (group is not null && master)
                 AnsiConsole.MarkupLine($"data-parallel: {group.size()} processes, global batch {config.Train.BatchSize} ({config.Train.BatchSize / group.size()} per process), " +
                                        $"cross-replica BN {(config.Train.CrossReplicaBn ? "on" : "off")}");
@@ -93,38 +99,36 @@ internal static class TrainingSession
         AtomicFile.WriteAllText(Path.Combine(runDir, BigGan.Training.Sampling.BigGanSampler.ClassNamesFile), string.Join("\n", names) + "\n");
     }
 
-    /// <summary>Runs the trainer to its end with a progress bar (or plain lines when the output is not a terminal).</summary>
-    public static void Run(BigGanTrainer trainer, CancellationToken cancellation = default, bool quiet = false)
+    /// <summary>Runs the trainer to its end with a progress bar (or plain lines when the output is not a terminal).
+    /// Returns why it stopped.</summary>
+    public static TrainStopReason Run(BigGanTrainer trainer, CancellationToken cancellation = default, bool quiet = false)
     {
         var iterations = trainer.Config.Train.Iterations;
-        if (quiet)
-        {
-            trainer.Train(null, cancellation);
-            return;
-        }
+        if (quiet) return trainer.Train(null, cancellation);
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
             long last = -1;
-            trainer.Train(new Progress(p =>
+            return trainer.Train(new Progress(p =>
             {
                 if (p.Step - last < 50 && p.Step != iterations) return;
                 last = p.Step;
                 Console.WriteLine(Describe(p));
             }), cancellation);
-            return;
         }
+        var reason = TrainStopReason.Completed;
         AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask("starting", maxValue: iterations);
                 task.Value = trainer.Step;
-                trainer.Train(new Progress(p =>
+                reason = trainer.Train(new Progress(p =>
                 {
                     task.Value = p.Step;
                     task.Description = Markup.Escape(Describe(p));
                 }), cancellation);
             });
+        return reason;
     }
 
     private static string Describe(TrainProgress p) =>

@@ -10,6 +10,19 @@ namespace BigGan.Training.Training;
 /// <summary>Losses of one training iteration (the D losses are those of its last D step).</summary>
 public readonly record struct StepLosses(double GLoss, double DLossReal, double DLossFake);
 
+/// <summary>Why <see cref="BigGanTrainer.Train"/> returned.</summary>
+public enum TrainStopReason
+{
+    /// <summary>All <see cref="TrainConfig.Iterations"/> are done.</summary>
+    Completed,
+
+    /// <summary><see cref="TrainConfig.MaxMinutes"/> passed.</summary>
+    TimeLimit,
+
+    /// <summary>The cancellation token was cancelled (on this rank or another one).</summary>
+    Cancelled,
+}
+
 /// <summary>What a progress display needs after each iteration.</summary>
 public readonly record struct TrainProgress(long Step, long Iterations, StepLosses Losses, double SecondsPerStep, TimeSpan Elapsed);
 
@@ -61,21 +74,29 @@ public sealed class BigGanTrainer : IDisposable
     /// <summary>The generator to sample from: the EMA copy when kept, else G.</summary>
     public Model.Generator SamplingGenerator => GEma ?? G;
 
+    /// <summary>The newest checkpoint this trainer wrote or resumed from (null on ranks other than 0 and before the first save).</summary>
+    public CheckpointInfo? LastCheckpoint => _lastCheckpoint;
+
     /// <summary>Completed iterations (G updates).</summary>
     public long Step => _state.Step;
+
+    private Action<string>? Warning { get; }
 
     /// <summary>Raised after each checkpoint is written (e.g. to write a sample sheet next to it).</summary>
     public event Action<CheckpointInfo>? CheckpointSaved;
 
     /// <summary>
     /// Builds G, D, G_ema and the optimizers from the configuration. With <paramref name="resume"/>, loads the latest
-    /// checkpoint of <paramref name="runDir"/>; without, refuses a folder that already holds checkpoints.
+    /// intact checkpoint of <paramref name="runDir"/> (<see cref="Checkpoint.LoadLatestIntact"/>: damaged or non-finite
+    /// newer ones are skipped with a warning); without, refuses a folder that already holds checkpoints.
     /// With a <paramref name="processGroup"/> of several ranks, every rank builds the trainer with the same arguments
     /// (resuming, each loads the checkpoint: the run folder must be readable by all; only rank 0 writes to it), and
     /// <see cref="TrainConfig.BatchSize"/> is the global batch, which must divide by the number of ranks.
+    /// <paramref name="warning"/> is told what resuming had to work around (damaged checkpoints it skipped).
     /// </summary>
-    public BigGanTrainer(RunConfig config, IBatchSource data, string runDir, bool resume = false, ProcessGroup? processGroup = null)
+    public BigGanTrainer(RunConfig config, IBatchSource data, string runDir, bool resume = false, ProcessGroup? processGroup = null, Action<string>? warning = null)
     {
+        Warning = warning;
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(data);
         ArgumentException.ThrowIfNullOrEmpty(runDir);
@@ -85,9 +106,11 @@ public sealed class BigGanTrainer : IDisposable
             throw new ArgumentException(
                 $"the data ({data.NumClasses} classes, {data.Channels} channel(s), {data.Resolution}×{data.Resolution}) does not fit the model " +
                 $"({m.NumClasses} classes, {m.Channels} channel(s), {m.Resolution}×{m.Resolution})", nameof(data));
-        if (!resume && Checkpoint.Latest(runDir) is { } existing)
-            throw new InvalidOperationException($"{runDir} already holds a training run (checkpoint at step {existing.Step}); resume it or choose another output folder");
-        if (resume && Checkpoint.Latest(runDir) is null)
+        // By folder names: a damaged checkpoint still marks a run, and resuming skips it for an intact one.
+        var existing = Checkpoint.Folders(runDir);
+        if (!resume && existing.Count > 0)
+            throw new InvalidOperationException($"{runDir} already holds a training run (checkpoint at step {existing[0].step}); resume it or choose another output folder");
+        if (resume && existing.Count == 0)
             throw new InvalidOperationException($"cannot resume: {runDir} holds no checkpoint");
         if (processGroup is { } pg && pg.size() > 1)
         {
@@ -128,7 +151,7 @@ public sealed class BigGanTrainer : IDisposable
         if (t.Lecam > 0) _lecam = new LeCam(t.Lecam, t.LecamDecay, t.LecamStart);
         if (resume)
         {
-            _lastCheckpoint = Checkpoint.LoadLatest(runDir, _state).Checkpoint;
+            _lastCheckpoint = Checkpoint.LoadLatestIntact(runDir, _state, message => Warning?.Invoke(message)).Checkpoint;
             _lastSavedStep = _lastCheckpoint.Step;
             _lecam?.LoadFrom(_lastCheckpoint.Metadata, _lastCheckpoint.Path);
         }
@@ -241,15 +264,20 @@ public sealed class BigGanTrainer : IDisposable
 
     /// <summary>
     /// Trains until <see cref="TrainConfig.Iterations"/>, the time limit, or cancellation; logs every step, saves every
-    /// <see cref="TrainConfig.SaveEvery"/> steps and at the end.
+    /// <see cref="TrainConfig.SaveEvery"/> steps and at the end. Cancellation is looked at between steps: the current
+    /// step finishes, then the checkpoint is written. Returns why training stopped (in a data-parallel run the same on
+    /// every rank: a cancellation on one rank stops them all at the same step).
     /// </summary>
-    public void Train(IProgress<TrainProgress>? progress = null, CancellationToken cancellation = default)
+    public TrainStopReason Train(IProgress<TrainProgress>? progress = null, CancellationToken cancellation = default)
     {
         var t = Config.Train;
         var clock = Stopwatch.StartNew();
         var deadline = t.MaxMinutes > 0 ? TimeSpan.FromMinutes(t.MaxMinutes) : TimeSpan.MaxValue;
-        while (Step < t.Iterations && !ShouldStop(cancellation.IsCancellationRequested || clock.Elapsed >= deadline))
+        var reason = TrainStopReason.Completed;
+        while (Step < t.Iterations)
         {
+            reason = ShouldStop(cancellation.IsCancellationRequested, clock.Elapsed >= deadline);
+            if (reason != TrainStopReason.Completed) break;
             var start = clock.Elapsed;
             var losses = TrainStep();
             var seconds = (clock.Elapsed - start).TotalSeconds;
@@ -263,6 +291,7 @@ public sealed class BigGanTrainer : IDisposable
             if (_evaluation is { } e && Step % e.every == 0) Evaluate(e);
         }
         if (_lastSavedStep != Step) SaveCheckpoint();
+        return reason;
     }
 
     private (string name, Func<Model.Generator, double> score, long every, bool higherIsBetter)? _evaluation;
@@ -295,8 +324,17 @@ public sealed class BigGanTrainer : IDisposable
         _dp?.Barrier();
     }
 
-    // Ranks stop together: one that reaches the time limit or is cancelled first stops all of them at the same step.
-    private bool ShouldStop(bool stop) => _dp?.Any(stop) ?? stop;
+    // Ranks stop together: one that reaches the time limit or is cancelled first stops all of them at the same step
+    // (one collective per step carries both votes); a cancellation anywhere wins over a time limit.
+    private TrainStopReason ShouldStop(bool cancelled, bool timeUp)
+    {
+        if (_dp is not null)
+        {
+            var votes = _dp.Any(cancelled, timeUp);
+            (cancelled, timeUp) = (votes[0], votes[1]);
+        }
+        return cancelled ? TrainStopReason.Cancelled : timeUp ? TrainStopReason.TimeLimit : TrainStopReason.Completed;
+    }
 
     /// <summary>Top singular value of every spectrally normalised layer of G and D, by "G.name" / "D.name".</summary>
     public IReadOnlyDictionary<string, double> SingularValues()

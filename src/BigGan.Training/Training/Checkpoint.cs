@@ -161,6 +161,51 @@ public static class Checkpoint
         return new CheckpointInfo(Path.GetFullPath(checkpointDir), kind, step, meta);
     }
 
+    /// <summary>The folders of a run's complete checkpoints by their names alone (nothing is read: a damaged
+    /// checkpoint is listed too), newest step first.</summary>
+    public static IReadOnlyList<(string path, long step)> Folders(string runDir, CheckpointKind kind = CheckpointKind.Regular)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runDir);
+        var folder = Folder(runDir);
+        if (!Directory.Exists(folder)) return [];
+        return Directory.GetDirectories(folder)
+            .Select(d => (path: d, parsed: Parse(Path.GetFileName(d))))
+            .Where(x => x.parsed is { } p && p.kind == kind)
+            .Select(x => (Path.GetFullPath(x.path), x.parsed!.Value.step))
+            .OrderByDescending(x => x.Item2)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Loads the newest regular checkpoint that is intact into <paramref name="state"/>: one whose files are
+    /// unreadable, truncated or missing, or whose networks hold NaN or infinite values, is skipped for the next older
+    /// one, and <paramref name="warn"/> is told which were skipped and why. A checkpoint that is intact but does not
+    /// fit the model (another architecture) is an error, as in <see cref="Load"/>: an older one would not fit either.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">the run has no checkpoint.</exception>
+    /// <exception cref="InvalidDataException">no checkpoint of the run is intact (the message lists each one's problem).</exception>
+    public static LoadedCheckpoint LoadLatestIntact(string runDir, TrainingState state, Action<string>? warn = null, bool allowConfigChanges = true)
+    {
+        var folders = Folders(runDir);
+        if (folders.Count == 0) throw new FileNotFoundException($"no checkpoint found in {Folder(runDir)} (run folder {runDir})", Folder(runDir));
+        var skipped = new List<string>();
+        foreach (var (path, _) in folders)
+        {
+            try
+            {
+                var loaded = Load(path, state, allowConfigChanges);
+                if (skipped.Count > 0)
+                    warn?.Invoke($"skipped {skipped.Count} unusable checkpoint(s): {string.Join("; ", skipped)}. Resuming from the newest intact one, {path} (step {loaded.Checkpoint.Step})");
+                return loaded;
+            }
+            catch (Exception e) when (e is InvalidDataException or FileNotFoundException or EndOfStreamException)
+            {
+                skipped.Add($"{Path.GetFileName(path)} ({e.Message})");
+            }
+        }
+        throw new InvalidDataException($"no intact checkpoint in {Folder(runDir)}: {string.Join("; ", skipped)}");
+    }
+
     /// <summary>Loads the newest regular checkpoint of the run into <paramref name="state"/>.</summary>
     /// <exception cref="FileNotFoundException">the run has no checkpoint.</exception>
     public static LoadedCheckpoint LoadLatest(string runDir, TrainingState state, bool allowConfigChanges = true)
@@ -193,6 +238,10 @@ public static class Checkpoint
         CheckOptimizer(info.File(StateFile), "G_optim", state.GOptimizer, ShapesWithPrefix(stateHeader, "G_optim."));
         CheckOptimizer(info.File(StateFile), "D_optim", state.DOptimizer, ShapesWithPrefix(stateHeader, "D_optim."));
         var rest = Safetensors.Load(info.File(StateFile), e => KnownStateEntry(info.File(StateFile), e)).tensors;
+        // weights with NaN or infinities produce only NaN: no point to continue from
+        ModuleStateFile.RequireFinite(info.File(GFile), g);
+        ModuleStateFile.RequireFinite(info.File(DFile), d);
+        if (ema is not null) ModuleStateFile.RequireFinite(info.File(GEmaFile), ema);
         var gOpt = WithPrefix(rest, "G_optim.");
         var dOpt = WithPrefix(rest, "D_optim.");
         var rngs = new List<(string name, Tensor saved)>();

@@ -202,6 +202,15 @@ public sealed class DataParallel
         return t.ToDouble() > 0;
     }
 
+    /// <summary>Several votes in one collective: element i is true on every rank when any rank voted true for it.</summary>
+    public bool[] Any(params bool[] votes)
+    {
+        ArgumentNullException.ThrowIfNull(votes);
+        using var t = tensor(votes.Select(v => v ? 1.0 : 0.0).ToArray());
+        Communicate(() => Group.allreduce(t, ReduceOp.SUM));
+        return t.ToArray<double>().Select(v => v > 0).ToArray();
+    }
+
     public void Barrier() => Communicate(() => Group.barrier());
 
     /// <summary>
