@@ -17,8 +17,12 @@ internal static class CommandRunner
                                       or FormatException or DllNotFoundException or System.Runtime.InteropServices.ExternalException
                                       or BigGan.Training.Distributed.DistributedException)
         {
-            Consoles.Error.MarkupLine($"[red]error:[/] {Markup.Escape(e.Message)}");
+            Consoles.Error.MarkupLine($"[red]error:[/] {Markup.Escape(UserMessage(e))}");
             return 1;
         }
     }
+
+    // An ArgumentException's message ends in " (Parameter 'name')", the C# name of an argument the user never typed.
+    private static string UserMessage(Exception e) =>
+        e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : e.Message;
 }

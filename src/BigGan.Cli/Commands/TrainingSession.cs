@@ -104,6 +104,8 @@ internal static class TrainingSession
     public static TrainStopReason Run(BigGanTrainer trainer, CancellationToken cancellation = default, bool quiet = false)
     {
         var iterations = trainer.Config.Train.Iterations;
+        // A time-bounded run (--max-minutes, the demo) shows time, not steps, as its progress.
+        TimeSpan? limit = trainer.Config.Train.MaxMinutes > 0 ? TimeSpan.FromMinutes(trainer.Config.Train.MaxMinutes) : null;
         if (quiet) return trainer.Train(null, cancellation);
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
@@ -112,7 +114,7 @@ internal static class TrainingSession
             {
                 if (p.Step - last < 50 && p.Step != iterations) return;
                 last = p.Step;
-                Console.WriteLine(Describe(p));
+                Console.WriteLine(Describe(p, limit));
             }), cancellation);
         }
         var reason = TrainStopReason.Completed;
@@ -120,20 +122,24 @@ internal static class TrainingSession
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask("starting", maxValue: iterations);
-                task.Value = trainer.Step;
+                var task = ctx.AddTask("starting", maxValue: limit?.TotalSeconds ?? iterations);
+                task.Value = limit is null ? trainer.Step : 0;
                 reason = trainer.Train(new Progress(p =>
                 {
-                    task.Value = p.Step;
-                    task.Description = Markup.Escape(Describe(p));
+                    task.Value = limit is null ? p.Step : Math.Min(p.Elapsed.TotalSeconds, limit.Value.TotalSeconds);
+                    task.Description = Markup.Escape(Describe(p, limit));
                 }), cancellation);
             });
         return reason;
     }
 
-    private static string Describe(TrainProgress p) =>
-        $"step {p.Step}/{p.Iterations}  G {p.Losses.GLoss:F3}  D real {p.Losses.DLossReal:F3} fake {p.Losses.DLossFake:F3}  " +
-        $"{1 / Math.Max(p.SecondsPerStep, 1e-9):F2} it/s  {p.Elapsed:hh\\:mm\\:ss}";
+    internal static string Describe(TrainProgress p, TimeSpan? limit = null)
+    {
+        var losses = $"G {p.Losses.GLoss:F3}  D real {p.Losses.DLossReal:F3} fake {p.Losses.DLossFake:F3}  {1 / Math.Max(p.SecondsPerStep, 1e-9):F2} it/s";
+        if (limit is not { } l) return $"step {p.Step}/{p.Iterations}  {losses}  {p.Elapsed:hh\\:mm\\:ss}";
+        var left = l > p.Elapsed ? l - p.Elapsed : TimeSpan.Zero;
+        return $"step {p.Step}  {losses}  {p.Elapsed:hh\\:mm\\:ss} of {l:hh\\:mm\\:ss}, {left:hh\\:mm\\:ss} left";
+    }
 
     // Progress<T> posts to the thread pool; a synchronous reporter keeps the display in step with training.
     private sealed class Progress(Action<TrainProgress> report) : IProgress<TrainProgress>

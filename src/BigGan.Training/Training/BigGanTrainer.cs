@@ -54,10 +54,12 @@ public sealed class BigGanTrainer : IDisposable
     private readonly DataParallel? _dp;
     private readonly DiffAugmentPolicy _augment;
     private readonly LeCam? _lecam;
+    private readonly CollapseDetector _collapse;
+    private int _rollbacks;
     private CheckpointInfo? _lastCheckpoint;
     private long _lastSavedStep = -1;
 
-    public RunConfig Config { get; }
+    public RunConfig Config { get; private set; }
     public string RunDir { get; }
     public Model.Generator G { get; }
     public Discriminator D { get; }
@@ -148,6 +150,7 @@ public sealed class BigGanTrainer : IDisposable
             ConfigJson = config.ToJson(),
         };
         _augment = t.DiffAugmentPolicy;
+        _collapse = new CollapseDetector(t.CollapseWindow);
         if (t.Lecam > 0) _lecam = new LeCam(t.Lecam, t.LecamDecay, t.LecamStart);
         if (resume)
         {
@@ -281,17 +284,67 @@ public sealed class BigGanTrainer : IDisposable
             var start = clock.Elapsed;
             var losses = TrainStep();
             var seconds = (clock.Elapsed - start).TotalSeconds;
+            var singularValues = t.SvLogEvery > 0 && Step % t.SvLogEvery == 0 ? SingularValues() : null;
             if (Step % t.LogEvery == 0)
                 _log?.Write(Step, new Dictionary<string, double>
                 {
                     ["G_loss"] = losses.GLoss, ["D_loss_real"] = losses.DLossReal, ["D_loss_fake"] = losses.DLossFake,
-                }, seconds, t.SvLogEvery > 0 && Step % t.SvLogEvery == 0 ? SingularValues() : null);
+                }, seconds, singularValues);
             progress?.Report(new TrainProgress(Step, t.Iterations, losses, seconds, clock.Elapsed));
+            // Losses are averaged over ranks and weights are in sync, so every rank diagnoses (and rolls back) alike.
+            if (_collapse.Observe(Step, losses.DLossReal, losses.DLossFake, singularValues) is { } collapse)
+            {
+                OnCollapse(collapse);
+                continue;
+            }
             if (Step % t.SaveEvery == 0) SaveCheckpoint();
             if (_evaluation is { } e && Step % e.every == 0) Evaluate(e);
         }
         if (_lastSavedStep != Step) SaveCheckpoint();
         return reason;
+    }
+
+    private const int MaxRollbacks = 3;
+
+    /// <summary>Logs a detected collapse and acts on it as <see cref="TrainConfig.OnCollapse"/> says.</summary>
+    private void OnCollapse(CollapseDiagnosis collapse)
+    {
+        var t = Config.Train;
+        _collapse.Reset();
+        if (t.OnCollapse == CollapseAction.Log)
+        {
+            _log?.WriteEvent(Step, "collapse", collapse.Reason + " (logged only: --on-collapse log)", new Dictionary<string, double> { ["onset_step"] = collapse.OnsetStep });
+            return;
+        }
+        var healthy = t.OnCollapse == CollapseAction.Rollback
+            ? Checkpoint.List(RunDir, CheckpointKind.Regular).LastOrDefault(c => c.Step < collapse.OnsetStep)
+            : null;
+        if (healthy is null || _rollbacks >= MaxRollbacks)
+        {
+            var why = t.OnCollapse == CollapseAction.Stop ? null
+                : healthy is null ? $"No checkpoint from before step {collapse.OnsetStep} is left to roll back to (save more often with --save-every, keep more with --num-save-copies)."
+                : $"It collapsed again after {MaxRollbacks} rollbacks; the learning rates are now {t.GLr:G3} (G) and {t.DLr:G3} (D).";
+            _log?.WriteEvent(Step, "collapse", collapse.Reason + " (stopped)", new Dictionary<string, double> { ["onset_step"] = collapse.OnsetStep });
+            throw new TrainingCollapsedException(collapse, _lastCheckpoint?.Path, why);
+        }
+
+        // Back to the last checkpoint before the onset with both learning rates lowered; the lowered rates become the
+        // run's configuration (saved with every checkpoint from now on and in config.json), so a resume keeps them.
+        var from = Step;
+        var loaded = Checkpoint.Load(healthy.Path, _state, allowConfigChanges: true);
+        _lecam?.LoadFrom(loaded.Checkpoint.Metadata, loaded.Checkpoint.Path);
+        var lowered = t with { GLr = t.GLr * t.CollapseLrFactor, DLr = t.DLr * t.CollapseLrFactor };
+        Config = Config with { Train = lowered };
+        _state.ConfigJson = Config.ToJson();
+        foreach (var (optimizer, lr) in new[] { (_gOpt, lowered.GLr), (_dOpt, lowered.DLr) })
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+        _rollbacks++;
+        _lastCheckpoint = loaded.Checkpoint;
+        _lastSavedStep = Step;
+        if (IsMaster) Config.Save(Path.Combine(RunDir, RunConfig.FileName));
+        _log?.WriteEvent(from, "rollback", $"{collapse.Reason}; rolled back to the checkpoint of step {Step} ({healthy.Path}) with learning rates × {t.CollapseLrFactor}",
+            new Dictionary<string, double> { ["onset_step"] = collapse.OnsetStep, ["to_step"] = Step, ["g_lr"] = lowered.GLr, ["d_lr"] = lowered.DLr, ["rollback"] = _rollbacks });
+        _dp?.CheckReplicasAgree(_state, "after the collapse rollback");
     }
 
     private (string name, Func<Model.Generator, double> score, long every, bool higherIsBetter)? _evaluation;

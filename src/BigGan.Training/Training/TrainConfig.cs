@@ -170,6 +170,16 @@ public sealed record TrainConfig
     /// <summary>Step from which the LeCam averages decay (before it they follow the latest batch).</summary>
     public long LecamStart { get; init; } = 1000;
 
+    /// <summary>What a detected training collapse does (<see cref="CollapseDetector"/>): log, stop, or rollback (to the
+    /// last checkpoint before the onset, learning rates × <see cref="CollapseLrFactor"/>, at most 3 times).</summary>
+    public CollapseAction OnCollapse { get; init; } = CollapseAction.Log;
+
+    /// <summary>Steps of history the collapse rules compare against (and none decides before it has been seen).</summary>
+    public int CollapseWindow { get; init; } = 200;
+
+    /// <summary>Factor applied to both learning rates at each collapse rollback.</summary>
+    public double CollapseLrFactor { get; init; } = 0.5;
+
     /// <summary>The parsed <see cref="Diffaug"/>.</summary>
     [JsonIgnore]
     public DiffAugmentPolicy DiffAugmentPolicy => DiffAugment.Parse(Diffaug);
@@ -229,6 +239,9 @@ public sealed record TrainConfig
         Require(double.IsFinite(Lecam) && Lecam >= 0, nameof(Lecam), Lecam, "a weight >= 0 (0 = off; 0.1–0.5 in the paper)");
         Require(LecamDecay >= 0 && LecamDecay < 1, nameof(LecamDecay), LecamDecay, "a decay in [0, 1)");
         Require(LecamStart >= 0, nameof(LecamStart), LecamStart, "a step >= 0");
+        Require(Enum.IsDefined(OnCollapse), nameof(OnCollapse), OnCollapse, "log, stop or rollback");
+        Require(CollapseWindow >= 8, nameof(CollapseWindow), CollapseWindow, "at least 8 steps");
+        Require(CollapseLrFactor > 0 && CollapseLrFactor < 1, nameof(CollapseLrFactor), CollapseLrFactor, "a factor in (0, 1)");
         Require(Enum.IsDefined(Loss), nameof(Loss), Loss, $"one of {string.Join(", ", Enum.GetNames<LossKind>())}");
         Require(MaxImagePixels >= 1, nameof(MaxImagePixels), MaxImagePixels, "a positive number of pixels");
         Require(Data is null || Data.Trim().Length > 0, nameof(Data), "\"" + Data + "\"", "a path or dataset name");

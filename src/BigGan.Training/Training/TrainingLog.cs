@@ -51,6 +51,30 @@ public sealed class TrainingLog : IDisposable
             if (extra is not null) WriteObject(w, "extra", extra);
             w.WriteEndObject();
         }
+        Append(buffer);
+    }
+
+    /// <summary>Appends one event line (e.g. a detected collapse and what was done): {"step", "utc", "event", "message", "values"}.</summary>
+    public void WriteEvent(long step, string kind, string message, IReadOnlyDictionary<string, double>? values = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        ArgumentNullException.ThrowIfNull(message);
+        var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("step", step);
+            w.WriteString("utc", DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteString("event", kind);
+            w.WriteString("message", message);
+            if (values is not null) WriteObject(w, "values", values);
+            w.WriteEndObject();
+        }
+        Append(buffer);
+    }
+
+    private void Append(MemoryStream buffer)
+    {
         buffer.WriteByte((byte)'\n');
         lock (_gate)
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using BigGan.Training.Model;
 using BigGan.Training.Training;
+using BigGan.Training.Tests.Data;
 using BigGan.Training.Tests.Support;
 
 namespace BigGan.Training.Tests.Training;
@@ -35,6 +36,20 @@ public sealed class TrainCliTests
         }
         StringAssert.Contains(text, "--d-steps <d-steps> D updates per G update. [integer; default 2]");
         StringAssert.Contains(text, "--g-init <g-init> Weight init of G's conv, linear and embedding layers: orthogonal (the paper), N(0, 0.02) or Xavier. [ortho|n02|xavier; default ortho]");
+    }
+
+    [TestMethod]
+    public void ATimeBoundedRunShowsTheTimeLeftNotAStepCount()
+    {
+        using var folder = new TempFolder();
+        var labels = Enumerable.Range(0, 32).Select(i => (byte)(i % 4)).ToArray();
+        var images = DataFixtures.WriteIdxPair(folder.Path, "train",
+            DataFixtures.IdxImages(32), DataFixtures.IdxLabels(labels), gzip: false).images;
+        var (code, text) = Biggan("--data", images, "--out", folder["run"], "--ch", "4", "--dim-z", "8", "--batch-size", "4",
+            "--iterations", "2", "--max-minutes", "30", "--threads", "1");
+        Assert.AreEqual(0, code, text);
+        StringAssert.Matches(text, new System.Text.RegularExpressions.Regex(@"step 2 G .* it/s 00:00:\d\d of 00:30:00, 00:2\d:\d\d left"), text);
+        Assert.IsFalse(text.Contains("step 2/2", StringComparison.Ordinal), text);
     }
 
     [TestMethod]
