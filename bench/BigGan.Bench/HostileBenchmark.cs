@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
+using BigGan.Testing;
 using System.Text.Json.Nodes;
 using BigGan.Training.Data;
 using BigGan.Training.IO;
@@ -247,32 +248,10 @@ public sealed class HostileBenchmark : IBenchmark
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = 8; // bit depth; color type 0 (gray), methods 0
         using var png = File.Create(path);
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        Chunk(png, "IHDR", ihdr);
-        Chunk(png, "IDAT", idat.ToArray());
-        Chunk(png, "IEND", []);
+        png.Write(PngChunks.Signature);
+        PngChunks.Write(png, "IHDR", ihdr);
+        PngChunks.Write(png, "IDAT", idat.ToArray());
+        PngChunks.Write(png, "IEND", []);
         return root;
-    }
-
-    private static void Chunk(Stream s, string type, byte[] data)
-    {
-        var buf = new byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(buf, data.Length);
-        s.Write(buf);
-        var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        s.Write(typed);
-        BinaryPrimitives.WriteUInt32BigEndian(buf, Crc32(typed));
-        s.Write(buf);
-    }
-
-    private static uint Crc32(byte[] bytes)
-    {
-        uint c = 0xFFFFFFFF;
-        foreach (var b in bytes)
-        {
-            c ^= b;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
-        }
-        return ~c;
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using BigGan.Testing;
 
 namespace BigGan.Training.Tests.IO;
 
@@ -24,16 +25,16 @@ internal static class PngBuilder
                                int filter = 0, bool interlaced = false)
     {
         using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        png.Write(PngChunks.Signature);
         var ihdr = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = (byte)bitDepth;
         ihdr[9] = (byte)colorType;
         ihdr[12] = (byte)(interlaced ? 1 : 0);
-        Chunk(png, "IHDR", ihdr);
-        if (palette is not null) Chunk(png, "PLTE", palette);
-        if (transparency is not null) Chunk(png, "tRNS", transparency);
+        PngChunks.Write(png, "IHDR", ihdr);
+        if (palette is not null) PngChunks.Write(png, "PLTE", palette);
+        if (transparency is not null) PngChunks.Write(png, "tRNS", transparency);
         int channels = colorType switch { Rgb => 3, GrayAlpha => 2, Rgba => 4, _ => 1 };
         int bpp = Math.Max(1, channels * bitDepth / 8);
         using var raw = new MemoryStream();
@@ -52,8 +53,8 @@ internal static class PngBuilder
                 }
             }
         }
-        Chunk(png, "IDAT", raw.ToArray());
-        Chunk(png, "IEND", []);
+        PngChunks.Write(png, "IDAT", raw.ToArray());
+        PngChunks.Write(png, "IEND", []);
         return png.ToArray();
     }
 
@@ -92,27 +93,5 @@ internal static class PngBuilder
         var row = new byte[samples.Length * 2];
         for (int i = 0; i < samples.Length; i++) BinaryPrimitives.WriteUInt16BigEndian(row.AsSpan(2 * i), samples[i]);
         return row;
-    }
-
-    private static void Chunk(Stream png, string type, byte[] data)
-    {
-        Span<byte> word = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
-        png.Write(word);
-        var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        png.Write(typed);
-        BinaryPrimitives.WriteUInt32BigEndian(word, Crc32(typed));
-        png.Write(word);
-    }
-
-    private static uint Crc32(byte[] bytes)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++) crc = (crc & 1) != 0 ? 0xEDB88320 ^ (crc >> 1) : crc >> 1;
-        }
-        return ~crc;
     }
 }
