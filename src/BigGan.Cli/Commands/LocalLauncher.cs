@@ -123,7 +123,8 @@ internal static class LocalLauncher
             {
                 var by = signal != 0 ? $"{TrainingInterruption.Name(signal)} to the launcher"
                     : $"{TrainingInterruption.Name(interruptCode - 128)} to worker rank {string.Join(", ", workers.Where(w => w.ExitCode == interruptCode).Select(w => w.Rank))}";
-                Write(Console.Error, $"launcher: stopped by {by}: every worker finished the same step and rank 0 saved a checkpoint");
+                // Whether a checkpoint was written (training may not have started yet) rank 0 has said just before.
+                Write(Console.Error, $"launcher: stopped by {by}: all {workers.Count} workers stopped together");
                 return signal != 0 ? 128 + signal : interruptCode;
             }
             return 0;

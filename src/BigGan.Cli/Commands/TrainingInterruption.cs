@@ -54,7 +54,7 @@ internal sealed class TrainingInterruption : IDisposable
             // Ends the process now. Not the signal's default action: a process started in the background by a
             // non-interactive shell inherits SIGINT ignored, and an explicit kill -INT must still end it.
             context.Cancel = true;
-            if (_training) _say($"{Name(number)} again: stopping at once without saving");
+            _say(_training ? $"{Name(number)} again: stopping at once without saving" : $"{Name(number)} before training started: stopping, nothing to save");
             ExitNow(128 + number);
         }
         context.Cancel = true;
@@ -65,7 +65,11 @@ internal sealed class TrainingInterruption : IDisposable
     /// Before training starts the process exits at once with 128 + <paramref name="signal"/>.</summary>
     public void Request(int signal)
     {
-        if (!_training) ExitNow(128 + signal);
+        if (!_training)
+        {
+            _say($"{Name(signal)} (from the launcher) before training started: stopping, nothing to save");
+            ExitNow(128 + signal);
+        }
         Stop(signal, $"{Name(signal)} (from the launcher): finishing the current step and saving a checkpoint");
     }
 

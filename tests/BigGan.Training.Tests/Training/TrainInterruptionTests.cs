@@ -106,7 +106,7 @@ public sealed class TrainInterruptionTests
         launcher.Signal("TERM");
         Assert.AreEqual(143, launcher.WaitForExit(Limit), launcher.Describe());
         StringAssert.Contains(launcher.Text, "launcher: SIGTERM: asking the 2 workers to finish their step and save a checkpoint");
-        StringAssert.Contains(launcher.Text, "launcher: stopped by SIGTERM to the launcher: every worker finished the same step and rank 0 saved a checkpoint");
+        StringAssert.Contains(launcher.Text, "launcher: stopped by SIGTERM to the launcher: all 2 workers stopped together");
         var step = StoppedStep(launcher, "SIGTERM");
         Assert.AreEqual(step, Checkpoint.Latest(run)!.Step);
         Assert.DoesNotContain("killed by signal", launcher.Text);
