@@ -1,0 +1,12 @@
+namespace BigGan.Training.Import;
+
+/// <summary>Where published generator weights come from.</summary>
+public enum PretrainedFormat
+{
+    /// <summary>ajbrock/BigGAN-PyTorch: a G.pth / G_ema.pth state dict (<see cref="BigGanPyTorchWeights"/>).</summary>
+    BigGanPyTorch,
+
+    /// <summary>Hugging Face pytorch-pretrained-BigGAN (biggan-deep-128/256/512): pytorch_model.bin + config.json.
+    /// Not implemented yet: its TF-Hub BigGAN-deep architecture needs its own generator.</summary>
+    HuggingFace,
+}
