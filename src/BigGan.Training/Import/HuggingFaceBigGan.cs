@@ -141,7 +141,7 @@ public sealed class HuggingFaceBigGan : IDisposable
 
     // The reference's choice of statistics: coef, start = modf(truncation / step); exact levels alone, otherwise
     // level[start]·coef + level[start + 1]·(1 − coef).
-    private (Tensor mean, Tensor variance) Statistics(string p, double truncation)
+    internal (Tensor mean, Tensor variance) Statistics(string p, double truncation)
     {
         var step = 1.0 / (Config.NStats - 1);
         var x = truncation / step;
@@ -168,8 +168,11 @@ public sealed class HuggingFaceBigGan : IDisposable
         return x.add(o.mul(_t[$"{p}.gamma"]));
     }
 
+    /// <summary>A tensor by the reference's name, spectral norm folded (prefix.weight for prefix.weight_orig); for export.</summary>
+    internal Tensor Weight(string name) => _t[name];
+
     // Block i's index in the reference's ModuleList: the attention layer takes a slot before block AttentionLayerPosition.
-    private static int ModuleIndex(HuggingFaceBigGanConfig c, int block) => c.HasAttention && block >= c.AttentionLayerPosition ? block + 1 : block;
+    internal static int ModuleIndex(HuggingFaceBigGanConfig c, int block) => c.HasAttention && block >= c.AttentionLayerPosition ? block + 1 : block;
 
     /// <summary>Every tensor of the reference's state dict for a configuration, with its shape.</summary>
     public static OrderedDictionary<string, long[]> ExpectedShapes(HuggingFaceBigGanConfig c)

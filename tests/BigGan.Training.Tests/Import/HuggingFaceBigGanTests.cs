@@ -1,3 +1,4 @@
+using BigGan.OnnxRuntime;
 using BigGan.Training.Import;
 using BigGan.Training.Tests.IO;
 using static BigGan.Training.Tests.Import.BigGanPyTorchImportTests;
@@ -46,6 +47,32 @@ public sealed class HuggingFaceBigGanTests : TempDirTest
         finally
         {
             foreach (var t in expected.Values) t.Dispose();
+        }
+    }
+
+    [TestMethod]
+    [DataRow("hf32", 0)]
+    [DataRow("hf32", 1)]
+    [DataRow("hf64", 0)]
+    public void TheOnnxExportInOnnxRuntimeEqualsTheReferenceOutput(string model, int image)
+    {
+        using var g = HuggingFaceBigGanWeights.Load(Path.Combine(HfFixtures, $"{model}_zip.bin"), Path.Combine(HfFixtures, $"{model}_config.json"));
+        var expected = TorchCheckpoint.Load(Path.Combine(HfFixtures, $"{model}_expected.pt"));
+        try
+        {
+            var t = expected[$"truncation{image}"].ToDouble();
+            var path = Path.Combine(_dir, "hf.onnx");
+            HuggingFaceOnnxExporter.Export(g, t, path);
+            var summary = Onnx.OnnxChecker.Check(path);
+            Assert.AreEqual("[\"N\",3," + g.Resolution + "," + g.Resolution + "]", summary["outputs"]!.AsArray()[0]!["dims"]!.ToJsonString());
+            using var z = expected["z"].mul(t);
+            var outputs = OnnxRuntimeRunner.Run(path, [OrtInput.From(HuggingFaceOnnxExporter.LatentInput, z), OrtInput.From(HuggingFaceOnnxExporter.ClassOneHotInput, expected["y"])]);
+            using var ort = tensor(outputs["image"].Floats, expected[$"image{image}"].shape);
+            AssertClose(expected[$"image{image}"], ort, 1e-4, $"{model} in ONNX Runtime at truncation {t}");
+        }
+        finally
+        {
+            foreach (var v in expected.Values) v.Dispose();
         }
     }
 
