@@ -109,9 +109,14 @@ public sealed class PretrainedImportTests : TempDirTest
         Assert.AreEqual(0, code, text);
         Assert.IsTrue(new FileInfo(Path.Combine(_dir, "g.onnx")).Length > 0);
 
-        (code, text) = Biggan("import", "--format", "huggingface", "--weights", Path.Combine(Fixtures, "bgpt32_zip.pth"), "--out", Path.Combine(_dir, "hf"));
+        var hf = Path.Combine(AppContext.BaseDirectory, "Fixtures", "huggingface");
+        (code, text) = Biggan("import", "--format", "huggingface", "--weights", Path.Combine(hf, "hf32_legacy.bin"), "--config", Path.Combine(hf, "hf32_config.json"), "--onnx", Path.Combine(_dir, "hf.onnx"), "--truncation", "0.6");
+        Assert.AreEqual(0, code, text);
+        StringAssert.Contains(text, "32×32×3, 5 classes, z_dim 2, channel_width 3, truncation 0.6");
+        Assert.IsTrue(new FileInfo(Path.Combine(_dir, "hf.onnx")).Length > 0);
+        (code, text) = Biggan("import", "--format", "huggingface", "--weights", Path.Combine(hf, "hf32_legacy.bin"), "--out", Path.Combine(_dir, "hf"));
         Assert.AreEqual(1, code, text);
-        StringAssert.Contains(text, "error: --format huggingface");
+        StringAssert.Contains(text, "error: --out: a Hugging Face BigGAN is not imported into a run folder");
         (code, text) = Biggan("import", "--format", "biggan-pytorch", "--weights", Path.Combine(_dir, "missing.pth"), "--out", Path.Combine(_dir, "x"));
         Assert.AreEqual(1, code, text);
         StringAssert.Contains(text, "PyTorch checkpoint not found");
