@@ -16,9 +16,12 @@ namespace BigGan.Training.Import;
 /// </summary>
 public static class BigGanPyTorchWeights
 {
-    /// <summary>The generator state dict inside a loaded file: the G_ema or G entry of a combined file, or the file itself.</summary>
+    /// <summary>The generator state dict inside a loaded file: the G_ema or G entry of a combined file, or the file itself
+    /// (without the "module." of a model saved inside nn.DataParallel).</summary>
     public static Dictionary<string, Tensor> Select(IReadOnlyDictionary<string, Tensor> file)
     {
+        if (file.Count > 0 && file.Keys.All(k => k.StartsWith("module.", StringComparison.Ordinal)))
+            return Select(file.ToDictionary(kv => kv.Key["module.".Length..], kv => kv.Value, StringComparer.Ordinal));
         foreach (var prefix in new[] { "G_ema.", "G." })
         {
             if (file.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal)))

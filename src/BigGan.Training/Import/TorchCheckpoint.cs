@@ -69,6 +69,7 @@ public static class TorchCheckpoint
                     var bytes = CheckedBytes(s, path);
                     if (entry.Length != bytes)
                         throw new InvalidDataException($"{path}: storage entry '{name}' holds {entry.Length} bytes; its tensors need {s.Numel} × {TorchPickleResolver.ElementSize(s.DType)} = {bytes}");
+                    CheckDeclaredSize(entry, path);
                     var t = empty(s.Numel, s.DType);
                     storages[s.Key] = t;
                     using var data = entry.Open();
@@ -137,10 +138,20 @@ public static class TorchCheckpoint
         return s.Numel * size;
     }
 
+    // torch.save stores entries uncompressed; a compressed one may expand at most as far as deflate can (about 1032:1),
+    // so a tiny entry cannot make the reader allocate gigabytes on its word.
+    private static void CheckDeclaredSize(ZipArchiveEntry entry, string path)
+    {
+        const long MaxDeflateRatio = 1100;
+        if (entry.Length > Math.Max(entry.CompressedLength, 0) * MaxDeflateRatio + 1024)
+            throw new InvalidDataException($"{path}: '{entry.FullName}' claims {entry.Length} bytes from {entry.CompressedLength} compressed, more than deflate can expand to");
+    }
+
     // The pickle as a seekable stream, read without trusting the entry's declared size.
     private static MemoryStream ReadEntry(ZipArchiveEntry entry, long limit, string path)
     {
         if (entry.Length > limit) throw new InvalidDataException($"{path}: '{entry.FullName}' is {entry.Length} bytes, more than the {limit} a state dict's pickle may be");
+        CheckDeclaredSize(entry, path);
         using var source = entry.Open();
         var buffer = new MemoryStream();
         var chunk = new byte[81920];

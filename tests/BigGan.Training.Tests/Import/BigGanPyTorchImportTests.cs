@@ -63,6 +63,16 @@ public sealed class BigGanPyTorchImportTests : TempDirTest
     }
 
     [TestMethod]
+    public void TheGeneratorIsFoundInCombinedAndDataParallelFiles()
+    {
+        using var a = ones(1);
+        using var b = zeros(1);
+        CollectionAssert.AreEqual(new[] { "linear.weight" }, BigGanPyTorchWeights.Select(new Dictionary<string, Tensor> { ["G.linear.weight"] = a, ["G_ema.linear.weight"] = b, ["D.linear.weight"] = a }).Keys.ToArray());
+        Assert.AreSame(b, BigGanPyTorchWeights.Select(new Dictionary<string, Tensor> { ["G.linear.weight"] = a, ["G_ema.linear.weight"] = b })["linear.weight"]);
+        Assert.AreSame(a, BigGanPyTorchWeights.Select(new Dictionary<string, Tensor> { ["module.linear.weight"] = a })["linear.weight"]);
+    }
+
+    [TestMethod]
     public void AFileThatIsNoGeneratorIsRefusedNamingWhatIsMissing()
     {
         var e = Assert.ThrowsExactly<InvalidDataException>(() => BigGanPyTorchWeights.Load(Path.Combine(AppContext.BaseDirectory, "Fixtures", "pytorch-reader", "reader_zip.pt")));

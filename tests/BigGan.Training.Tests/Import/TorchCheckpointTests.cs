@@ -139,6 +139,29 @@ public sealed class TorchCheckpointTests : TempDirTest
     }
 
     [TestMethod]
+    public void AZipEntryClaimingMoreThanDeflateCanHoldIsRefused()
+    {
+        // A 1 GiB storage whose entry holds 8 bytes, deflated, with the central directory's size patched to 1 GiB.
+        var pickle = new PickleBuilder().Proto().EmptyDict().Str("w").Tensor("FloatStorage", "0", 1L << 28, 0, [1L << 28], [1]).SetItem().Stop();
+        var path = WriteZip("bomb.pt", CompressionLevel.Optimal, pickle.Bytes, ("0", FloatBytes(1, 2)));
+        var bytes = File.ReadAllBytes(path);
+        var name = Encoding.ASCII.GetBytes("archive/data/0");
+        var patched = false;
+        for (int i = 0; i + 46 + name.Length <= bytes.Length; i++)
+        {
+            if (bytes[i] != 'P' || bytes[i + 1] != 'K' || bytes[i + 2] != 1 || bytes[i + 3] != 2) continue;
+            int nameLength = BitConverter.ToUInt16(bytes, i + 28);
+            if (!bytes.AsSpan(i + 46, nameLength).SequenceEqual(name)) continue;
+            BitConverter.GetBytes((uint)(1 << 30)).CopyTo(bytes, i + 24);   // uncompressed size
+            patched = true;
+        }
+        Assert.IsTrue(patched, "found the central directory entry to patch");
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => TorchCheckpoint.Load(path));
+        StringAssert.Contains(e.Message, "more than deflate can expand to");
+    }
+
+    [TestMethod]
     public void TruncatedAndForeignFilesAreRefusedNamingTheFile()
     {
         var legacy = File.ReadAllBytes(Path.Combine(Fixtures, "reader_legacy.pt"));
@@ -167,13 +190,15 @@ public sealed class TorchCheckpointTests : TempDirTest
 
     private static byte[] FloatBytes(params float[] values) => values.SelectMany(BitConverter.GetBytes).ToArray();
 
-    private string WriteZip(string name, byte[] pickle, params (string key, byte[] data)[] storages)
+    private string WriteZip(string name, byte[] pickle, params (string key, byte[] data)[] storages) => WriteZip(name, CompressionLevel.NoCompression, pickle, storages);
+
+    private string WriteZip(string name, CompressionLevel compression, byte[] pickle, params (string key, byte[] data)[] storages)
     {
         var path = Path.Combine(_dir, name);
         using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
         void Add(string entry, byte[] bytes)
         {
-            using var s = zip.CreateEntry(entry, CompressionLevel.NoCompression).Open();
+            using var s = zip.CreateEntry(entry, compression).Open();
             s.Write(bytes);
         }
         Add("archive/data.pkl", pickle);
