@@ -123,6 +123,23 @@ public sealed class PretrainedImportTests : TempDirTest
         Assert.IsFalse(Directory.Exists(Path.Combine(_dir, "x")));
     }
 
+    [TestMethod]
+    public void EvaluateScoresAnImportedRun()
+    {
+        // An untrained (but fixed) feature network and a tiny real folder of the run's 5 classes at 32×32 RGB.
+        var run = PretrainedImport.ImportRun(Path.Combine(Fixtures, "bgpt32_legacy.pth"), PretrainedFormat.BigGanPyTorch, Path.Combine(_dir, "run")).RunDir;
+        var classifier = Path.Combine(_dir, "rgb.safetensors");
+        using (var cnn = new BigGan.Training.Evaluation.SmallCnnClassifier(new BigGan.Training.Evaluation.ClassifierConfig(3, 32, 5, Width: 4, FeatureDimension: 8), seed: 4)) cnn.Save(classifier);
+        for (int c = 0; c < 5; c++)
+            for (int i = 0; i < 3; i++)
+                Data.DataFixtures.WritePng(Path.Combine(_dir, "real", $"{c}", $"{i}.png"), Enumerable.Range(0, 3 * 32 * 32).Select(k => (byte)((k * (c + 1) + i * 13 + k / 1024 * 50) % 256)).ToArray(), 3, 32, 32);
+        var (code, text) = Biggan("evaluate", "--run", run, "--data", Path.Combine(_dir, "real"), "--classifier", classifier, "--per-class", "2", "--threads", "1");
+        Assert.AreEqual(0, code, text);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(run, "evaluation.json")))!;
+        Assert.AreEqual(10, json["generated"]!.GetValue<int>());
+        Assert.IsGreaterThan(0, json["scores"]!["fid"]!.GetValue<double>());
+    }
+
     private static (int code, string text) Biggan(params string[] args)
     {
         using var p = CliProcess.Start(args);
