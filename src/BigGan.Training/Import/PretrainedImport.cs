@@ -38,7 +38,7 @@ public static class PretrainedImport
         {
             PretrainedFormat.BigGanPyTorch => BigGanPyTorchWeights.Load(weights, config),
             PretrainedFormat.HuggingFace => throw new NotSupportedException(
-                $"{weights}: Hugging Face pytorch-pretrained-BigGAN weights (TF-Hub BigGAN-deep) are not supported yet; only --format biggan-pytorch is"),
+                $"{weights}: a Hugging Face pytorch-pretrained-BigGAN (TF-Hub BigGAN-deep) is not this project's generator; load it with HuggingFaceBigGanWeights or HuggingFaceImageGenerator"),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "unknown pretrained format"),
         };
     }
