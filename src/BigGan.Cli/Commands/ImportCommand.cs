@@ -47,7 +47,7 @@ internal static class ImportCommand
             var m = run.Config;
             AnsiConsole.MarkupLine($"imported [bold]{Markup.Escape(file)}[/] ({PretrainedImport.Name(kind)}) into [bold]{Markup.Escape(run.RunDir)}[/]");
             AnsiConsole.WriteLine($"generator: {m.Resolution}×{m.Resolution}×{m.Channels}, {m.NumClasses} classes{(run.ImageNetClassNames ? " (ImageNet names)" : "")}, " +
-                                  $"G_ch {m.GCh}, dim_z {m.DimZ}{(m.Hierarchical ? " (hierarchical)" : "")}, shared_dim {m.ResolvedSharedDim}, attention at {(m.GAttention.Count == 0 ? "none" : string.Join(", ", m.GAttention))}");
+                                  $"G_ch {m.GCh}, dim_z {m.DimZ}{(m.Hierarchical ? " (hierarchical)" : "")}, shared_dim {m.ResolvedSharedDim}, {(m.GAttention.Count == 0 ? "no attention" : "attention at " + string.Join(", ", m.GAttention))}");
             AnsiConsole.WriteLine($"next: biggan sample --run {run.RunDir} --classes {(run.ImageNetClassNames ? "\"golden retriever\"" : "0")} --out sheet.png");
             return 0;
         }));
