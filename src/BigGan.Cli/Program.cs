@@ -10,5 +10,6 @@ var root = new RootCommand("biggan: train and use class-conditional BigGANs (Bro
     ExportCommand.Create(),
     EvaluateCommand.Create(),
     DemoCommand.Create(),
+    ImportCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -510,7 +510,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         {
             if (weights != GeneratorWeights.Auto)
                 throw new ArgumentException($"{path} is a file; SamplerOptions.Weights = {weights} applies to run and checkpoint folders only", nameof(path));
-            return (full, RunDirOf(Path.GetDirectoryName(full)!));
+            return (full, RunDirOf(Path.GetDirectoryName(full)!) ?? Path.GetDirectoryName(full));
         }
         if (!Directory.Exists(full))
             throw new DirectoryNotFoundException($"{path} does not exist: expected a run folder, a checkpoint folder or a generator .safetensors file");
@@ -520,7 +520,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         if (File.Exists(Path.Combine(full, Checkpoint.GFile)) || File.Exists(Path.Combine(full, Checkpoint.GEmaFile)))
         {
             checkpointDir = full;
-            runDir = RunDirOf(full);
+            runDir = RunDirOf(full) ?? full;   // a folder holding the generator itself (an imported run) is its own run folder
         }
         else if (Directory.Exists(Checkpoint.Folder(full)))
         {
