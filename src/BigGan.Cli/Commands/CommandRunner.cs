@@ -13,7 +13,7 @@ internal static class CommandRunner
             return body();
         }
         catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException
-                                      or InvalidOperationException or TrainingDivergedException or IOException or UnauthorizedAccessException
+                                      or InvalidOperationException or TrainingDivergedException or TrainingCollapsedException or IOException or UnauthorizedAccessException
                                       or FormatException or DllNotFoundException or System.Runtime.InteropServices.ExternalException
                                       or BigGan.Training.Distributed.DistributedException)
         {

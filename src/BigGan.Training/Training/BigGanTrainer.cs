@@ -292,11 +292,8 @@ public sealed class BigGanTrainer : IDisposable
                 }, seconds, singularValues);
             progress?.Report(new TrainProgress(Step, t.Iterations, losses, seconds, clock.Elapsed));
             // Losses are averaged over ranks and weights are in sync, so every rank diagnoses (and rolls back) alike.
-            if (_collapse.Observe(Step, losses.DLossReal, losses.DLossFake, singularValues) is { } collapse)
-            {
-                OnCollapse(collapse);
-                continue;
-            }
+            // After a rollback the step's save and evaluation belong to weights that are gone.
+            if (_collapse.Observe(Step, losses.DLossReal, losses.DLossFake, singularValues) is { } collapse && RolledBack(collapse)) continue;
             if (Step % t.SaveEvery == 0) SaveCheckpoint();
             if (_evaluation is { } e && Step % e.every == 0) Evaluate(e);
         }
@@ -306,15 +303,16 @@ public sealed class BigGanTrainer : IDisposable
 
     private const int MaxRollbacks = 3;
 
-    /// <summary>Logs a detected collapse and acts on it as <see cref="TrainConfig.OnCollapse"/> says.</summary>
-    private void OnCollapse(CollapseDiagnosis collapse)
+    /// <summary>Logs a detected collapse and acts on it as <see cref="TrainConfig.OnCollapse"/> says; true when the
+    /// run was rolled back to an earlier checkpoint.</summary>
+    private bool RolledBack(CollapseDiagnosis collapse)
     {
         var t = Config.Train;
         _collapse.Reset();
         if (t.OnCollapse == CollapseAction.Log)
         {
             _log?.WriteEvent(Step, "collapse", collapse.Reason + " (logged only: --on-collapse log)", new Dictionary<string, double> { ["onset_step"] = collapse.OnsetStep });
-            return;
+            return false;
         }
         var healthy = t.OnCollapse == CollapseAction.Rollback
             ? Checkpoint.List(RunDir, CheckpointKind.Regular).LastOrDefault(c => c.Step < collapse.OnsetStep)
@@ -345,6 +343,7 @@ public sealed class BigGanTrainer : IDisposable
         _log?.WriteEvent(from, "rollback", $"{collapse.Reason}; rolled back to the checkpoint of step {Step} ({healthy.Path}) with learning rates × {t.CollapseLrFactor}",
             new Dictionary<string, double> { ["onset_step"] = collapse.OnsetStep, ["to_step"] = Step, ["g_lr"] = lowered.GLr, ["d_lr"] = lowered.DLr, ["rollback"] = _rollbacks });
         _dp?.CheckReplicasAgree(_state, "after the collapse rollback");
+        return true;
     }
 
     private (string name, Func<Model.Generator, double> score, long every, bool higherIsBetter)? _evaluation;

@@ -2,6 +2,8 @@ using System.Text.Json;
 using BigGan.Training.Data;
 using BigGan.Training.Model;
 using BigGan.Training.Training;
+using BigGan.Training.Tests.Data;
+using BigGan.Training.Tests.Support;
 
 namespace BigGan.Training.Tests.Training;
 
@@ -36,6 +38,33 @@ public sealed class CollapseRollbackTests
         var logged = Events(dir, "collapse");
         Assert.HasCount(1, logged);
         Assert.AreEqual(e.Diagnosis.Step, logged[0].GetProperty("step").GetInt64());
+    }
+
+    [TestMethod]
+    public void LogRecordsTheCollapseAndTrainingGoesOnAsBefore()
+    {
+        torch.set_num_threads(1);
+        var dir = Directory.CreateTempSubdirectory("biggan-collapse-").FullName;
+        var config = Collapsing(CollapseAction.Log);
+        config = config with { Train = config.Train with { Iterations = 150, SaveEvery = 1, NumSaveCopies = 1000 } };
+        using var data = Source();
+        using var trainer = new BigGanTrainer(config, data, dir);
+        Assert.AreEqual(TrainStopReason.Completed, trainer.Train());
+        Assert.IsTrue(Events(dir, "collapse").Count >= 1, "the forced collapse was not logged");
+        // Nothing is skipped at the steps a collapse is logged: every step's checkpoint is there.
+        Assert.AreEqual(150, Checkpoint.List(dir, CheckpointKind.Regular).Count);
+    }
+
+    [TestMethod]
+    public void TheCliStopsACollapsingRunWithOneClearLine()
+    {
+        using var runs = new TempFolder();
+        using var p = CliProcess.Start(["train", "--data", "fashion-mnist", "--ch", "4", "--dim-z", "8", "--batch-size", "8", "--iterations", "400",
+            "--g-lr", "1", "--seed", "1", "--threads", "1", "--sv-log-every", "2", "--collapse-window", "20", "--on-collapse", "stop",
+            "--save-every", "1000", "--out", runs["run"]]);
+        Assert.AreEqual(1, p.WaitForExit(TimeSpan.FromMinutes(3)), p.Describe());
+        StringAssert.Contains(p.Text, "error: training collapsed at step ");
+        Assert.DoesNotContain("Unhandled exception", p.Text);
     }
 
     [TestMethod]
