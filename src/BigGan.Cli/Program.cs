@@ -11,5 +11,6 @@ var root = new RootCommand("biggan: train and use class-conditional BigGANs (Bro
     EvaluateCommand.Create(),
     DemoCommand.Create(),
     ImportCommand.Create(),
+    PlotCommand.Create(),
 };
 return root.Parse(args).Invoke();

@@ -29,6 +29,7 @@ internal static class EvaluateCommand
         var data = new Option<string>("--data") { Description = "real data for the reference statistics (default: the run's training data)" };
         var perClass = new Option<int>("--per-class") { Description = "generated images per class (with --run)", DefaultValueFactory = _ => 500 };
         var realCount = new Option<int>("--real") { Description = "real (test split) images for the reference statistics", DefaultValueFactory = _ => 10000 };
+        var truncation = new Option<string>("--truncation") { Description = "truncation of the generated latents (with --run): a number t, none, or tfhub:t, as in `biggan sample`", DefaultValueFactory = _ => "none" };
         var cas = new Option<bool>("--cas") { Description = "also compute the Classification Accuracy Score" };
         var json = new Option<string>("--json") { Description = "write the scores as JSON here (default: evaluation.json in the run or samples folder)" };
         var threads = ThreadsOption.Create();
@@ -36,7 +37,7 @@ internal static class EvaluateCommand
         var maxPixels = MaxImagePixelsOption.Create();
         var command = new Command("evaluate", "score a trained generator, or a folder of generated images: FID, IS-style score, class agreement, CAS")
         {
-            run, samples, classifier, data, perClass, realCount, cas, json, threads, device, maxPixels, TrainClassifier(),
+            run, samples, classifier, data, perClass, realCount, truncation, cas, json, threads, device, maxPixels, TrainClassifier(),
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -46,10 +47,14 @@ internal static class EvaluateCommand
             DeviceOption.Apply(result.GetValue(device)!);
             ThreadsOption.Apply(result.GetValue(threads));
             MaxImagePixelsOption.Apply(result.GetValue(maxPixels));
+            var truncationText = result.GetValue(truncation) ?? "none";
+            Truncation trunc;
+            try { trunc = Truncation.Parse(truncationText); }
+            catch (ArgumentException e) { throw new ArgumentException($"--truncation {truncationText}: {e.Message}", e); }
             using var network = SmallCnnClassifier.Load(result.GetValue(classifier)!);
             using var scope = torch.NewDisposeScope();
             var generated = runDir is not null
-                ? GenerateFromRun(runDir, network.Config, result.GetValue(perClass), result.GetValue(data))
+                ? GenerateFromRun(runDir, network.Config, result.GetValue(perClass), trunc, result.GetValue(data))
                 : ReadSamples(samplesSpec!, network.Config, result.GetValue(data));
             if (generated.NumClasses != network.NumClasses)
                 throw new ArgumentException($"the classifier knows {network.NumClasses} classes but the generated images have {generated.NumClasses}: train the classifier on the same data set");
@@ -77,7 +82,7 @@ internal static class EvaluateCommand
             {
                 run = runDir is null ? null : Path.GetFullPath(runDir),
                 samples = samplesSpec is null ? null : Path.GetFullPath(samplesSpec),
-                step = generated.Step, classifier = network.Name, generated = generated.Images.size(0), real = real.size(0), scores,
+                step = generated.Step, truncation = runDir is null ? null : trunc.ToString(), classifier = network.Name, generated = generated.Images.size(0), real = real.size(0), scores,
             }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
             AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(output)}[/]");
             return 0;
@@ -88,8 +93,8 @@ internal static class EvaluateCommand
     /// <summary>Images to score, with the classes they were asked for, and where the real data for comparison is.</summary>
     private sealed record Generated(Tensor Images, Tensor Labels, int NumClasses, string RealData, string Folder, long? Step);
 
-    // perClass untruncated samples of every class from the run's EMA generator.
-    private static Generated GenerateFromRun(string runDir, ClassifierConfig network, int perClass, string? data)
+    // perClass samples of every class from the run's EMA generator.
+    private static Generated GenerateFromRun(string runDir, ClassifierConfig network, int perClass, Truncation truncation, string? data)
     {
         using var sampler = BigGanSampler.Load(runDir);
         if (sampler.Resolution != network.Resolution)
@@ -97,7 +102,7 @@ internal static class EvaluateCommand
         var spec = data ?? Training.Training.RunConfig.Load(Path.Combine(runDir, Training.Training.RunConfig.FileName)).Train.Data
             ?? throw new ArgumentException("--data is required: the run's config names no data set");
         var classes = Enumerable.Range(0, sampler.NumClasses).ToArray();
-        var images = sampler.Sample(classes, perClass, Truncation.None, seed: 0);
+        var images = sampler.Sample(classes, perClass, truncation, seed: 0);
         var labels = torch.arange(sampler.NumClasses).unsqueeze(1).repeat(1, perClass).reshape(-1);
         return new Generated(images, labels, sampler.NumClasses, spec, runDir, sampler.Step);
     }
