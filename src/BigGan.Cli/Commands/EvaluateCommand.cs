@@ -88,16 +88,18 @@ internal static class EvaluateCommand
     /// <summary>Images to score, with the classes they were asked for, and where the real data for comparison is.</summary>
     private sealed record Generated(Tensor Images, Tensor Labels, int NumClasses, string RealData, string Folder, long? Step);
 
-    // perClass untruncated samples of every class from the run's EMA generator.
+    // perClass samples of every class from the run's generator, at its default truncation (this project's: none;
+    // a Hugging Face BigGAN-deep's: tfhub:1, the widest its batch-norm statistics cover).
     private static Generated GenerateFromRun(string runDir, ClassifierConfig network, int perClass, string? data)
     {
-        using var sampler = BigGanSampler.Load(runDir);
+        using var sampler = RunSamplers.Open(runDir);
         if (sampler.Resolution != network.Resolution)
             throw new ArgumentException($"the run generates {sampler.Resolution}×{sampler.Resolution} images but the classifier reads {network.Resolution}×{network.Resolution}");
-        var spec = data ?? Training.Training.RunConfig.Load(Path.Combine(runDir, Training.Training.RunConfig.FileName)).Train.Data
-            ?? throw new ArgumentException("--data is required: the run's config names no data set");
+        var runConfig = Path.Combine(runDir, Training.Training.RunConfig.FileName);
+        var spec = data ?? (File.Exists(runConfig) ? Training.Training.RunConfig.Load(runConfig).Train.Data : null)
+            ?? throw new ArgumentException("--data is required: the run's config names no data set (an imported run has none)");
         var classes = Enumerable.Range(0, sampler.NumClasses).ToArray();
-        var images = sampler.Sample(classes, perClass, Truncation.None, seed: 0);
+        var images = sampler.Sample(classes, perClass, sampler.DefaultTruncation, seed: 0);
         var labels = torch.arange(sampler.NumClasses).unsqueeze(1).repeat(1, perClass).reshape(-1);
         return new Generated(images, labels, sampler.NumClasses, spec, runDir, sampler.Step);
     }
