@@ -194,7 +194,10 @@ public sealed class HuggingFaceSampler : IImageSampler
     // truncation", the synthesis layer's way of saying "the generator's own") means the sampler's truncation.
     void IConditionalImageGenerator.SampleLatents(ReadOnlySpan<ulong> seeds, float truncation, Span<float> latents)
     {
-        var t = float.IsPositiveInfinity(truncation) ? Truncation : CheckTruncation(Sampling.Truncation.TFHub(truncation));
+        // a float's t (0.4f) is checked against the sampler's (0.4) and then the sampler's own is drawn with, so the
+        // latents equal those of the tensor API bit for bit
+        if (!float.IsPositiveInfinity(truncation)) CheckTruncation(Sampling.Truncation.TFHub(truncation), nameof(truncation));
+        var t = Truncation;
         if (latents.Length != (long)seeds.Length * DimZ)
             throw new ArgumentException($"latents has {latents.Length} values; {seeds.Length} seeds × DimZ {DimZ} expected", nameof(latents));
         LatentSampler.Draw(seeds, t, latents);

@@ -13,7 +13,7 @@ public sealed record ImportedRun(string RunDir, string GeneratorFile, ModelConfi
 /// Published generator weights as this project's generators: loaded directly (<see cref="LoadGenerator"/>,
 /// <see cref="OpenSampler"/>), or converted once into a run folder (<see cref="ImportRun"/>) that
 /// <see cref="BigGanSampler.Load"/>, the CLI's sample / interpolate / export / evaluate and the ML.NET adapters open
-/// like a trained run:
+/// like a trained run (a Hugging Face BigGAN-deep has its own run folder: <see cref="HuggingFaceRun"/>):
 /// <code>
 /// run/G_ema.safetensors   the generator's state dict; metadata: the model configuration, step 0, source file and format
 /// run/classes.txt         class names (the 1,000 ImageNet names for a 1,000-class generator)
@@ -38,7 +38,7 @@ public static class PretrainedImport
         {
             PretrainedFormat.BigGanPyTorch => BigGanPyTorchWeights.Load(weights, config),
             PretrainedFormat.HuggingFace => throw new NotSupportedException(
-                $"{weights}: a Hugging Face pytorch-pretrained-BigGAN (TF-Hub BigGAN-deep) is not this project's generator; load it with HuggingFaceBigGanWeights or HuggingFaceImageGenerator"),
+                $"{weights}: a Hugging Face pytorch-pretrained-BigGAN (TF-Hub BigGAN-deep) is not this project's generator; import it with HuggingFaceRun.Import, or load it with HuggingFaceBigGanWeights or HuggingFaceImageGenerator"),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "unknown pretrained format"),
         };
     }
