@@ -42,7 +42,7 @@ public static class HuggingFaceRun
         var tensors = TorchCheckpoint.Load(weights);
         try
         {
-            using (new HuggingFaceBigGan(config, tensors, weights)) { }   // refuses weights that do not fit, naming them
+            HuggingFaceBigGan.CheckFits(config, tensors, weights);   // refuses weights that do not fit, naming them
             RunFolderStaging.Write(target, staging =>
             {
                 var metadata = new Dictionary<string, string>

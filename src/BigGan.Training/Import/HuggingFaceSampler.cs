@@ -53,7 +53,7 @@ public sealed class HuggingFaceSampler : IImageSampler
         ArgumentException.ThrowIfNullOrWhiteSpace(runDir);
         var o = (options ?? new SamplerOptions()).Validate();
         if (o.Weights == GeneratorWeights.Raw)
-            throw new ArgumentException($"{runDir} holds one imported generator (no separate raw G): use the default weights");
+            throw new ArgumentException($"{runDir} holds one imported generator, with no separate raw G: ask for the default weights (auto, or ema)");
         if (o.Statistics == BatchNormStatistics.Standing)
             throw new ArgumentException($"{runDir} is a Hugging Face BigGAN-deep: its batch-norm statistics are stored per truncation and picked by it, so standing statistics do not apply");
         var truncation = Resolve(o.Truncation ?? DefaultOpenTruncation, "truncation");
