@@ -67,6 +67,41 @@ public sealed class PretrainedGeneratorTests
         Assert.ThrowsExactly<ArgumentException>(() => g.SampleLatents([1UL], 0.9f, new float[g.DimZ]));
     }
 
+    [TestMethod]
+    public void AnImportedHuggingFaceRunFolderFeedsAnMLNetPipeline()
+    {
+        var dir = Directory.CreateTempSubdirectory("biggan-mlnet-hf-run-").FullName;
+        try
+        {
+            var run = HuggingFaceRun.Import(Path.Combine(Fixtures, "hf32_zip.bin"), Path.Combine(Fixtures, "hf32_config.json"), Path.Combine(dir, "run")).RunDir;
+            // opened like any run folder (the ML.NET loaders' way): a BigGAN-deep at tfhub:1, whose latents the
+            // default truncation 1 of the data options draws
+            var g = GeneratorRunLoader.Load(run);
+            try
+            {
+                Assert.IsInstanceOfType<HuggingFaceSampler>(g);
+                var options = new BigGanDataOptions { BaseSeed = 2, BatchSize = 3, IncludeLatent = true };
+                var rows = Rows.ReadAll(new MLContext(seed: 1).Data.LoadFromBigGan(g, 4, options));
+                var set = new SyntheticImageSet(g, 4, options);
+                Assert.AreEqual(4, rows.Count);
+                foreach (var row in rows)
+                {
+                    AssertClose(set.Renderer.Render(row.Seed, (int)row.ClassIndex), row.Pixels!);
+                    Assert.IsTrue(row.Latent!.All(v => Math.Abs(v) <= 2 + 1e-6), "TF-Hub latents at truncation 1: a normal truncated at ±2");
+                }
+                Assert.ThrowsExactly<ArgumentException>(() => g.SampleLatents([1UL], 0.5f, new float[g.DimZ]));
+            }
+            finally
+            {
+                (g as IDisposable)?.Dispose();
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     // Pixels in [0, 255] from a batch of rows against the same rows rendered one at a time: equal up to the float
     // rounding of libtorch's batched convolutions.
     private static void AssertClose(float[] expected, float[] actual)

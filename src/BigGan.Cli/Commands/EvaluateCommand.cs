@@ -29,7 +29,7 @@ internal static class EvaluateCommand
         var data = new Option<string>("--data") { Description = "real data for the reference statistics (default: the run's training data)" };
         var perClass = new Option<int>("--per-class") { Description = "generated images per class (with --run)", DefaultValueFactory = _ => 500 };
         var realCount = new Option<int>("--real") { Description = "real (test split) images for the reference statistics", DefaultValueFactory = _ => 10000 };
-        var truncation = new Option<string>("--truncation") { Description = "truncation of the generated latents (with --run): a number t, none, or tfhub:t, as in `biggan sample`", DefaultValueFactory = _ => "none" };
+        var truncation = new Option<string>("--truncation") { Description = "truncation of the generated latents (with --run): a number t, none, or tfhub:t, as in `biggan sample` (default: the generator's, none for this project's runs)" };
         var cas = new Option<bool>("--cas") { Description = "also compute the Classification Accuracy Score" };
         var json = new Option<string>("--json") { Description = "write the scores as JSON here (default: evaluation.json in the run or samples folder)" };
         var threads = ThreadsOption.Create();
@@ -47,14 +47,11 @@ internal static class EvaluateCommand
             DeviceOption.Apply(result.GetValue(device)!);
             ThreadsOption.Apply(result.GetValue(threads));
             MaxImagePixelsOption.Apply(result.GetValue(maxPixels));
-            var truncationText = result.GetValue(truncation) ?? "none";
-            Truncation trunc;
-            try { trunc = Truncation.Parse(truncationText); }
-            catch (ArgumentException e) { throw new ArgumentException($"--truncation {truncationText}: {e.Message}", e); }
+            var asked = GeneratorOptions.Parse(result.GetValue(truncation));
             using var network = SmallCnnClassifier.Load(result.GetValue(classifier)!);
             using var scope = torch.NewDisposeScope();
             var generated = runDir is not null
-                ? GenerateFromRun(runDir, network.Config, result.GetValue(perClass), trunc, result.GetValue(data))
+                ? GenerateFromRun(runDir, network.Config, result.GetValue(perClass), asked, result.GetValue(data))
                 : ReadSamples(samplesSpec!, network.Config, result.GetValue(data));
             if (generated.NumClasses != network.NumClasses)
                 throw new ArgumentException($"the classifier knows {network.NumClasses} classes but the generated images have {generated.NumClasses}: train the classifier on the same data set");
@@ -82,7 +79,7 @@ internal static class EvaluateCommand
             {
                 run = runDir is null ? null : Path.GetFullPath(runDir),
                 samples = samplesSpec is null ? null : Path.GetFullPath(samplesSpec),
-                step = generated.Step, truncation = runDir is null ? null : trunc.ToString(), classifier = network.Name, generated = generated.Images.size(0), real = real.size(0), scores,
+                step = generated.Step, truncation = generated.Truncation?.ToString(), classifier = network.Name, generated = generated.Images.size(0), real = real.size(0), scores,
             }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
             AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(output)}[/]");
             return 0;
@@ -91,20 +88,23 @@ internal static class EvaluateCommand
     }
 
     /// <summary>Images to score, with the classes they were asked for, and where the real data for comparison is.</summary>
-    private sealed record Generated(Tensor Images, Tensor Labels, int NumClasses, string RealData, string Folder, long? Step);
+    private sealed record Generated(Tensor Images, Tensor Labels, int NumClasses, string RealData, string Folder, long? Step, Truncation? Truncation = null);
 
-    // perClass samples of every class from the run's EMA generator.
-    private static Generated GenerateFromRun(string runDir, ClassifierConfig network, int perClass, Truncation truncation, string? data)
+    // perClass samples of every class from the run's generator, at the truncation asked or its default (this
+    // project's: none; a Hugging Face BigGAN-deep's: tfhub:1, the widest its batch-norm statistics cover).
+    private static Generated GenerateFromRun(string runDir, ClassifierConfig network, int perClass, Truncation? asked, string? data)
     {
-        using var sampler = BigGanSampler.Load(runDir);
+        using var sampler = RunSamplers.Open(runDir, new SamplerOptions { Truncation = asked });
         if (sampler.Resolution != network.Resolution)
             throw new ArgumentException($"the run generates {sampler.Resolution}×{sampler.Resolution} images but the classifier reads {network.Resolution}×{network.Resolution}");
-        var spec = data ?? Training.Training.RunConfig.Load(Path.Combine(runDir, Training.Training.RunConfig.FileName)).Train.Data
-            ?? throw new ArgumentException("--data is required: the run's config names no data set");
+        var runConfig = Path.Combine(runDir, Training.Training.RunConfig.FileName);
+        var spec = data ?? (File.Exists(runConfig) ? Training.Training.RunConfig.Load(runConfig).Train.Data : null)
+            ?? throw new ArgumentException("--data is required: the run's config names no data set (an imported run has none)");
         var classes = Enumerable.Range(0, sampler.NumClasses).ToArray();
+        var truncation = asked is { } t ? sampler.CheckTruncation(t) : sampler.DefaultTruncation;
         var images = sampler.Sample(classes, perClass, truncation, seed: 0);
         var labels = torch.arange(sampler.NumClasses).unsqueeze(1).repeat(1, perClass).reshape(-1);
-        return new Generated(images, labels, sampler.NumClasses, spec, runDir, sampler.Step);
+        return new Generated(images, labels, sampler.NumClasses, spec, runDir, sampler.Step, truncation);
     }
 
     // Every image of a data set made by some generator, at the classifier's resolution, with its class labels.

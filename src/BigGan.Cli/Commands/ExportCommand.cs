@@ -9,7 +9,8 @@ namespace BigGan.Cli.Commands;
 /// <c>biggan export --onnx</c>: the EMA generator as an ONNX graph (spectral norm folded, batch norm with the chosen
 /// statistics) with inputs z and class_index or class_onehot, outputs image ([-1, 1]) and pixels ([0, 255]), for
 /// ONNX Runtime or ML.NET's ApplyOnnxModel. The defaults (batch 1, class_index int64 [1, 1]) are what plain
-/// ApplyOnnxModel accepts from a Vector&lt;Single, DimZ&gt; column z and an Int64 column class_index.
+/// ApplyOnnxModel accepts from a Vector&lt;Single, DimZ&gt; column z and an Int64 column class_index. An imported
+/// Hugging Face BigGAN-deep run exports the same inputs and outputs, for the --truncation its statistics are picked for.
 /// </summary>
 internal static class ExportCommand
 {
@@ -25,7 +26,12 @@ internal static class ExportCommand
         };
         var opset = new Option<int>("--opset") { Description = "ONNX opset: 13, or 11 for older runtimes", DefaultValueFactory = _ => OnnxGraphBuilder.DefaultOpset };
         var convention = new Option<string>("--truncation-convention") { Description = "recorded in the metadata: how z is to be drawn, paper or tfhub", DefaultValueFactory = _ => "paper" };
-        var command = new Command("export", "export a trained generator as ONNX") { onnx, batch, classInput, opset, convention };
+        var truncation = new Option<string?>("--truncation")
+        {
+            Description = "imported Hugging Face BigGAN-deep runs only: tfhub:t (0 < t <= 1), the truncation whose batch-norm statistics the graph holds (default tfhub:1); " +
+                          "z is drawn outside the graph as t × a normal truncated at ±2",
+        };
+        var command = new Command("export", "export a trained generator as ONNX") { onnx, batch, classInput, opset, convention, truncation };
         var generator = new GeneratorOptions(command, sampling: false);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -53,9 +59,14 @@ internal static class ExportCommand
                 },
             }.Validate();
             var path = result.GetValue(onnx)!;
-            using var sampler = generator.Open(result);
+            var asked = GeneratorOptions.Parse(result.GetValue(truncation));
+            using var sampler = generator.Open(result, asked);
+            // this project's graph takes z drawn outside it, so a truncation has nothing to select there
+            if (asked is not null && sampler is BigGanSampler)
+                throw new ArgumentException("--truncation is for imported Hugging Face BigGAN-deep runs, whose batch-norm statistics depend on it; " +
+                                            "this run's graph takes z drawn outside it (record how with --truncation-convention)");
             AnsiConsole.MarkupLine($"generator: {Markup.Escape(GeneratorOptions.Describe(sampler))}");
-            GeneratorExporter.Export(sampler, path, options);
+            sampler.ExportOnnx(path, options);
             var input = options.ClassInput == OnnxClassInput.OneHot ? $"{GeneratorExporter.ClassOneHotInput} float [N, {sampler.NumClasses}]"
                 : options.ClassInput == OnnxClassInput.IndexColumn ? $"{GeneratorExporter.ClassIndexInput} int64 [N, 1]" : $"{GeneratorExporter.ClassIndexInput} int64 [N]";
             var graph = $"({new FileInfo(path).Length / 1e6:F1} MB, opset {options.Opset}, N = {(options.DynamicBatch ? "dynamic" : "1")}): " +

@@ -9,7 +9,8 @@ using BigGan.Training.Sampling;
 namespace BigGan.Cli.Commands;
 
 /// <summary>The options every command that opens a trained generator shares (--run, --weights, --standing-stats,
-/// --batch-size, --threads, --seed, --truncation, --classes), and how they become a <see cref="BigGanSampler"/>.</summary>
+/// --batch-size, --threads, --seed, --truncation, --classes), and how they become an <see cref="IImageSampler"/> (this
+/// project's generator, or an imported Hugging Face BigGAN-deep, through <see cref="RunSamplers.Open"/>).</summary>
 internal sealed class GeneratorOptions
 {
     public readonly Option<string> Run = new("--run") { Description = "run folder (its latest checkpoint), a checkpoint folder, or a generator .safetensors file", Required = true };
@@ -19,11 +20,18 @@ internal sealed class GeneratorOptions
     public readonly Option<int> Threads = ThreadsOption.Create();
     public readonly Option<string> Device = DeviceOption.Create();
     public readonly Option<ulong> Seed = new("--seed") { Description = "seed of the latents (row i of a sample uses stream (seed, i))", DefaultValueFactory = _ => 0 };
-    public readonly Option<string> Truncation = new("--truncation") { Description = "truncation: a number t (resample |z| > t, the paper's trick), none, or tfhub:t (t × normal truncated at ±2)", DefaultValueFactory = _ => "none" };
+    public readonly Option<string?> Truncation = new("--truncation")
+    {
+        Description = "truncation: a number t (resample |z| > t, the paper's trick), none, or tfhub:t (t × normal truncated at ±2). " +
+                      "Default: none; an imported Hugging Face BigGAN-deep takes only tfhub:t with 0 < t <= 1 (t also picks its batch-norm statistics), default tfhub:1",
+    };
     public readonly Option<string> Classes = new("--classes") { Description = "comma-separated class names or indices (default: all classes)" };
+
+    private readonly bool _sampling;
 
     public GeneratorOptions(Command command, bool sampling = true)
     {
+        _sampling = sampling;
         command.Options.Add(Run);
         command.Options.Add(Weights);
         command.Options.Add(Standing);
@@ -36,9 +44,11 @@ internal sealed class GeneratorOptions
         command.Options.Add(Classes);
     }
 
-    /// <summary>Loads the generator the options name, with the threads, batch size and statistics they ask for.</summary>
-    public BigGanSampler Open(ParseResult result)
+    /// <summary>Loads the generator the options name, with the threads, batch size and statistics they ask for, opened
+    /// for the --truncation asked (<paramref name="truncation"/> where the command has its own option).</summary>
+    public IImageSampler Open(ParseResult result, Truncation? truncation = null)
     {
+        truncation ??= AskedTruncation(result);
         DeviceOption.Apply(result.GetValue(Device)!);
         ThreadsOption.Apply(result.GetValue(Threads));
         var weights = result.GetValue(Weights)?.Trim().ToLowerInvariant() switch
@@ -56,19 +66,36 @@ internal sealed class GeneratorOptions
                 ? options with { Statistics = BatchNormStatistics.Running }
                 : options with { Statistics = BatchNormStatistics.Standing, Standing = new StandingStatisticsOptions { Accumulations = passes, BatchSize = Math.Max(2, options.BatchSize) } };
         }
-        return BigGanSampler.Load(result.GetValue(Run)!, options);
+        try { return RunSamplers.Open(result.GetValue(Run)!, options with { Truncation = truncation }); }
+        catch (ArgumentException e) when (e.ParamName == "truncation")
+        {
+            throw new ArgumentException($"--truncation {truncation}: {WithoutParameter(e)}", e);
+        }
     }
 
-    public Truncation ParseTruncation(ParseResult result)
+    /// <summary>The truncation to sample with: the one asked for, checked against the generator, or the generator's default
+    /// (none; tfhub:1 for a Hugging Face BigGAN-deep).</summary>
+    public Truncation ParseTruncation(ParseResult result, IImageSampler sampler)
     {
-        var text = result.GetValue(Truncation) ?? "none";
+        if (AskedTruncation(result) is not { } asked) return sampler.DefaultTruncation;
+        try { return sampler.CheckTruncation(asked); }
+        catch (ArgumentException e) { throw new ArgumentException($"--truncation {asked}: {WithoutParameter(e)}", e); }
+    }
+
+    /// <summary>--truncation parsed, or null when the command has no such option or it was not given.</summary>
+    public Truncation? AskedTruncation(ParseResult result) => _sampling ? Parse(result.GetValue(Truncation)) : null;
+
+    /// <summary>A --truncation text parsed (null stays null), the error naming the option.</summary>
+    public static Truncation? Parse(string? text)
+    {
+        if (text is null) return null;
         try { return BigGan.Training.Sampling.Truncation.Parse(text); }
         catch (ArgumentException e) { throw new ArgumentException($"--truncation {text}: {WithoutParameter(e)}", e); }
     }
 
     /// <summary>The class indices of --classes (names or numbers), or null for all classes. A bad item is named by
     /// its text and its 1-based position in the list.</summary>
-    public IReadOnlyList<int>? ParseClasses(ParseResult result, BigGanSampler sampler)
+    public IReadOnlyList<int>? ParseClasses(ParseResult result, IImageSampler sampler)
     {
         var text = result.GetValue(Classes);
         if (string.IsNullOrWhiteSpace(text)) return null;
@@ -87,8 +114,8 @@ internal sealed class GeneratorOptions
     private static string WithoutParameter(ArgumentException e) =>
         e.ParamName is { } p ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message;
 
-    public static string Describe(BigGanSampler sampler) =>
+    public static string Describe(IImageSampler sampler) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{Path.GetFileName(sampler.SourcePath)}{(sampler.Step is { } s ? $" at step {s}" : "")}, {sampler.Resolution}×{sampler.Resolution}×{sampler.Channels}, " +
-            $"{sampler.NumClasses} classes, {sampler.Statistics.ToString().ToLowerInvariant()} BN statistics");
+            $"{sampler.NumClasses} classes, {sampler.BatchNormSummary}");
 }

@@ -25,9 +25,9 @@ internal static class InterpolateCommand
                 "both" or "zy" => InterpolationMode.Both,
                 var other => throw new ArgumentException($"--mode {other}: expected z, class or both"),
             };
-            var truncation = generator.ParseTruncation(result);
             var path = result.GetValue(output)!;
             using var sampler = generator.Open(result);
+            var truncation = generator.ParseTruncation(result, sampler);
             AnsiConsole.MarkupLine($"generator: {Markup.Escape(GeneratorOptions.Describe(sampler))}");
             SampleSheets.WriteInterpolationSheet(sampler, path, m, result.GetValue(rows), result.GetValue(midpoints), truncation,
                 result.GetValue(generator.Seed), generator.ParseClasses(result, sampler));

@@ -26,9 +26,9 @@ internal static class SampleCommand
             if (count < 1) throw new ArgumentException($"--per-class {count}: expected at least 1");
             var kind = result.GetValue(format)?.Trim().ToLowerInvariant();
             if (kind is not ("png" or "npz" or "folder")) throw new ArgumentException($"--format {kind}: expected png, npz or folder");
-            var truncation = generator.ParseTruncation(result);
             var path = result.GetValue(output)!;
             using var sampler = generator.Open(result);
+            var truncation = generator.ParseTruncation(result, sampler);
             var classes = generator.ParseClasses(result, sampler);
             var seed = result.GetValue(generator.Seed);
             AnsiConsole.MarkupLine($"generator: {Markup.Escape(GeneratorOptions.Describe(sampler))}");

@@ -8,7 +8,7 @@ public enum PretrainedFormat
 
     /// <summary>Hugging Face pytorch-pretrained-BigGAN (biggan-deep-128/256/512): pytorch_model.bin + config.json. Its
     /// TF-Hub BigGAN-deep architecture has its own generator (<see cref="HuggingFaceBigGan"/>), not this project's
-    /// <see cref="Model.Generator"/>, so it has no run folder (<see cref="HuggingFaceImageGenerator"/>,
-    /// <see cref="HuggingFaceOnnxExporter"/>).</summary>
+    /// <see cref="Model.Generator"/>; its run folder is written by <see cref="HuggingFaceRun.Import"/> and opened as a
+    /// <see cref="HuggingFaceSampler"/> (<see cref="Sampling.RunSamplers.Open"/>).</summary>
     HuggingFace,
 }

@@ -13,7 +13,7 @@ public sealed record ImportedRun(string RunDir, string GeneratorFile, ModelConfi
 /// Published generator weights as this project's generators: loaded directly (<see cref="LoadGenerator"/>,
 /// <see cref="OpenSampler"/>), or converted once into a run folder (<see cref="ImportRun"/>) that
 /// <see cref="BigGanSampler.Load"/>, the CLI's sample / interpolate / export / evaluate and the ML.NET adapters open
-/// like a trained run:
+/// like a trained run (a Hugging Face BigGAN-deep has its own run folder: <see cref="HuggingFaceRun"/>):
 /// <code>
 /// run/G_ema.safetensors   the generator's state dict; metadata: the model configuration, step 0, source file and format
 /// run/classes.txt         class names (the 1,000 ImageNet names for a 1,000-class generator)
@@ -38,7 +38,7 @@ public static class PretrainedImport
         {
             PretrainedFormat.BigGanPyTorch => BigGanPyTorchWeights.Load(weights, config),
             PretrainedFormat.HuggingFace => throw new NotSupportedException(
-                $"{weights}: a Hugging Face pytorch-pretrained-BigGAN (TF-Hub BigGAN-deep) is not this project's generator; load it with HuggingFaceBigGanWeights or HuggingFaceImageGenerator"),
+                $"{weights}: a Hugging Face pytorch-pretrained-BigGAN (TF-Hub BigGAN-deep) is not this project's generator; import it with HuggingFaceRun.Import, or load it with HuggingFaceBigGanWeights or HuggingFaceImageGenerator"),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "unknown pretrained format"),
         };
     }
@@ -61,24 +61,18 @@ public static class PretrainedImport
     }
 
     /// <summary>
-    /// Converts a published file into a new run folder <paramref name="runDir"/> (which must not exist, or be empty;
-    /// missing parent folders are created).
+    /// Converts a BigGAN-PyTorch file into a new run folder <paramref name="runDir"/> (which must not exist, or be
+    /// empty; missing parent folders are created); a Hugging Face BigGAN-deep is imported by <see cref="HuggingFaceRun.Import"/>.
     /// It is written completely into a hidden folder beside it and then renamed, so a failure leaves nothing behind.
     /// </summary>
     public static ImportedRun ImportRun(string weights, PretrainedFormat format, string runDir, string? configPath = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(runDir);
-        var target = Path.GetFullPath(runDir);
-        if (File.Exists(target)) throw new IOException($"--out {runDir} is a file; expected a new run folder");
-        if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any())
-            throw new IOException($"--out {runDir} already exists and is not empty; choose a new run folder");
-        var parent = Path.GetDirectoryName(target)!;
-
-        using var g = LoadGenerator(weights, format, configPath);
-        Directory.CreateDirectory(parent);   // only once the weights have loaded, so a refused file leaves no folder
-        var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.import-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
-        try
+        if (format == PretrainedFormat.HuggingFace)
+            throw new NotSupportedException($"{weights}: a Hugging Face BigGAN-deep run folder is written by HuggingFaceRun.Import (it needs the model's config.json)");
+        var target = RunFolderStaging.CheckTarget(runDir);
+        using var g = LoadGenerator(weights, format, configPath);   // before any folder is made, so a refused file leaves none
+        var imageNet = g.NumClasses == ImageNetClasses.Count;
+        RunFolderStaging.Write(target, staging =>
         {
             var metadata = new Dictionary<string, string>
             {
@@ -93,18 +87,16 @@ public static class PretrainedImport
                 var state = g.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
                 Safetensors.Save(state, Path.Combine(staging, Checkpoint.GEmaFile), metadata);
             }
-            var imageNet = g.NumClasses == ImageNetClasses.Count;
-            var names = imageNet ? ImageNetClasses.Names : Enumerable.Range(0, g.NumClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
-            AtomicFile.WriteAllText(Path.Combine(staging, BigGanSampler.ClassNamesFile), string.Join("\n", names) + "\n");
-            if (Directory.Exists(target)) Directory.Delete(target);   // empty, checked above
-            Directory.Move(staging, target);
-            return new ImportedRun(target, Path.Combine(target, Checkpoint.GEmaFile), g.Config, imageNet);
-        }
-        catch
-        {
-            try { Directory.Delete(staging, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+            WriteClassNames(staging, g.NumClasses);
+        });
+        return new ImportedRun(target, Path.Combine(target, Checkpoint.GEmaFile), g.Config, imageNet);
+    }
+
+    /// <summary>Writes classes.txt: ImageNet's names for a 1,000-class generator, else the class numbers.</summary>
+    internal static void WriteClassNames(string runDir, int numClasses)
+    {
+        var names = numClasses == ImageNetClasses.Count ? ImageNetClasses.Names : Enumerable.Range(0, numClasses).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
+        AtomicFile.WriteAllText(Path.Combine(runDir, BigGanSampler.ClassNamesFile), string.Join("\n", names) + "\n");
     }
 
     /// <summary>The format's name on the command line.</summary>

@@ -23,7 +23,7 @@ namespace BigGan.Training.Sampling;
 /// <see cref="ArgumentException"/> naming what was wrong. As an <see cref="IConditionalImageGenerator"/> it feeds the
 /// synthesis layer and ML.NET (a seed there is a row's own stream seed, see <see cref="LatentSampler.RowSeed"/>).
 /// </summary>
-public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
+public sealed class BigGanSampler : IImageSampler
 {
     /// <summary>Optional file of a run folder: one class name per line, in class-index order.</summary>
     public const string ClassNamesFile = "classes.txt";
@@ -123,6 +123,17 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
 
     /// <summary>Which batch-norm statistics the generator currently holds.</summary>
     public BatchNormStatistics Statistics => _runningStatistics is null ? BatchNormStatistics.Running : BatchNormStatistics.Standing;
+
+    /// <summary>No truncation: this project's generator is trained on z ~ N(0, I).</summary>
+    public Truncation DefaultTruncation => Truncation.None;
+
+    public string BatchNormSummary => $"{Statistics.ToString().ToLowerInvariant()} BN statistics";
+
+    /// <summary>Any valid truncation: it shapes only the latents.</summary>
+    public Truncation CheckTruncation(Truncation truncation, string paramName = "truncation") => truncation.Validate(paramName);
+
+    /// <summary>As <see cref="Onnx.GeneratorExporter.Export(BigGanSampler, string, Onnx.GeneratorExportOptions?)"/>.</summary>
+    public void ExportOnnx(string path, Onnx.GeneratorExportOptions options) => Onnx.GeneratorExporter.Export(this, path, options);
 
     // ------------------------------------------------------------------ statistics
 
@@ -359,32 +370,10 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
     }
 
     /// <summary>Class ids of the rows of <see cref="Sample"/>: each listed class <paramref name="count"/> times, class-major.</summary>
-    public int[] RowClasses(IReadOnlyList<int> classes, int count)
-    {
-        ArgumentNullException.ThrowIfNull(classes);
-        if (classes.Count == 0) throw new ArgumentException("no classes given: list at least one class index", nameof(classes));
-        if (count < 1) throw new ArgumentException($"count is {count}; expected at least 1 image per class", nameof(count));
-        CheckClassIds(classes.Select(c => (long)c).ToArray(), nameof(classes));
-        var rows = new int[checked(classes.Count * count)];
-        for (int k = 0; k < classes.Count; k++) rows.AsSpan(k * count, count).Fill(classes[k]);
-        return rows;
-    }
+    public int[] RowClasses(IReadOnlyList<int> classes, int count) => SamplerClasses.Rows(classes, count, NumClasses);
 
     /// <summary>The index of a class given by name (case-insensitive) or number.</summary>
-    public int ClassIndex(string nameOrIndex)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(nameOrIndex);
-        var s = nameOrIndex.Trim();
-        for (int i = 0; i < ClassNames.Count; i++)
-            if (string.Equals(ClassNames[i], s, StringComparison.OrdinalIgnoreCase)) return i;
-        if (int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
-        {
-            if (index >= NumClasses)
-                throw new ArgumentException($"class {index} is out of range: the generator has {NumClasses} classes (0..{NumClasses - 1})", nameof(nameOrIndex));
-            return index;
-        }
-        throw new ArgumentException($"unknown class '{s}'; expected a class index 0..{NumClasses - 1} or one of: {string.Join(", ", ClassNames.Take(20))}{(NumClasses > 20 ? ", ..." : "")}", nameof(nameOrIndex));
-    }
+    public int ClassIndex(string nameOrIndex) => SamplerClasses.Index(ClassNames, nameOrIndex);
 
     // ------------------------------------------------------------------ internals
 
@@ -446,12 +435,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
             throw new ArgumentException($"{name} contains NaN or infinite values", name);
     }
 
-    private void CheckClassIds(long[] ids, string name)
-    {
-        for (int i = 0; i < ids.Length; i++)
-            if (ids[i] < 0 || ids[i] >= NumClasses)
-                throw new ArgumentException($"{name}[{i}] is class {ids[i]}, out of range: the generator has {NumClasses} classes (0..{NumClasses - 1})", name);
-    }
+    private void CheckClassIds(long[] ids, string name) => SamplerClasses.Check(ids, NumClasses, name);
 
     private void CheckMixtures(Tensor weights, long n)
     {
@@ -528,6 +512,11 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
                 ?? throw new FileNotFoundException($"run folder {path} holds no complete checkpoint in {Checkpoint.Folder(path)}", Checkpoint.Folder(full));
             checkpointDir = latest.Path;
             runDir = full;
+        }
+        else if (Import.HuggingFaceRun.IsRun(full))
+        {
+            throw new ArgumentException($"{path} is a run folder of an imported Hugging Face BigGAN-deep, not of this project's generator: " +
+                                        $"open it with {nameof(RunSamplers)}.{nameof(RunSamplers.Open)} (which the biggan commands use) or Import.HuggingFaceSampler.Load", nameof(path));
         }
         else
         {
@@ -620,7 +609,7 @@ public sealed class BigGanSampler : IConditionalImageGenerator, IDisposable
         }
     }
 
-    private static IReadOnlyList<string>? ReadClassNames(string? runDir, int numClasses)
+    internal static IReadOnlyList<string>? ReadClassNames(string? runDir, int numClasses)
     {
         if (runDir is null) return null;
         var path = Path.Combine(runDir, ClassNamesFile);

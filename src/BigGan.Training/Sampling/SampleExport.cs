@@ -19,7 +19,7 @@ public static class SampleExport
     /// Writes numpy's .npz (a zip of .npy files, stored, as np.savez) with <c>x</c> uint8 [N, C, R, R] and <c>y</c>
     /// int64 [N]. Images are generated and written batch by batch, so memory does not grow with N. Returns N.
     /// </summary>
-    public static long WriteNpz(BigGanSampler sampler, string path, IReadOnlyList<int>? classes, int perClass, Truncation truncation, ulong seed,
+    public static long WriteNpz(IImageSampler sampler, string path, IReadOnlyList<int>? classes, int perClass, Truncation truncation, ulong seed,
         IProgress<long>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(sampler);
@@ -58,7 +58,7 @@ public static class SampleExport
     /// class order (an image-folder loader gives them back the same indices). <paramref name="folder"/> must not exist
     /// (or be empty) unless <paramref name="overwrite"/>, which replaces it. Returns the number of images.
     /// </summary>
-    public static long WriteFolder(BigGanSampler sampler, string folder, IReadOnlyList<int>? classes, int perClass, Truncation truncation, ulong seed,
+    public static long WriteFolder(IImageSampler sampler, string folder, IReadOnlyList<int>? classes, int perClass, Truncation truncation, ulong seed,
         bool overwrite = false, IProgress<long>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(sampler);
@@ -103,7 +103,7 @@ public static class SampleExport
     }
 
     /// <summary>Subfolder name per class index: zero-padded index, plus "_name" when the name is not the index itself.</summary>
-    public static string[] ClassFolderNames(BigGanSampler sampler)
+    public static string[] ClassFolderNames(IImageSampler sampler)
     {
         ArgumentNullException.ThrowIfNull(sampler);
         var digits = (sampler.NumClasses - 1).ToString(CultureInfo.InvariantCulture).Length;
@@ -115,7 +115,7 @@ public static class SampleExport
         }).ToArray();
     }
 
-    private static int[] Rows(BigGanSampler sampler, IReadOnlyList<int>? classes, int perClass, Truncation truncation)
+    private static int[] Rows(IImageSampler sampler, IReadOnlyList<int>? classes, int perClass, Truncation truncation)
     {
         truncation.Validate(nameof(truncation));
         if (perClass < 1) throw new ArgumentException($"perClass is {perClass}; expected at least 1 image per class", nameof(perClass));
@@ -124,7 +124,7 @@ public static class SampleExport
         return sampler.RowClasses(classes ?? Enumerable.Range(0, sampler.NumClasses).ToArray(), perClass);
     }
 
-    private static void ForEachBatch(BigGanSampler sampler, int[] rows, Truncation truncation, ulong seed, Action<long, Tensor> write)
+    private static void ForEachBatch(IImageSampler sampler, int[] rows, Truncation truncation, ulong seed, Action<long, Tensor> write)
     {
         for (int start = 0; start < rows.Length; start += sampler.BatchSize)
         {

@@ -15,7 +15,7 @@ public static class SampleSheets
     /// row; column j uses latent row j of <paramref name="seed"/> in every row, so columns compare classes at equal z.
     /// Returns float [rows · columns, C, R, R].
     /// </summary>
-    public static Tensor ClassGrid(BigGanSampler sampler, IReadOnlyList<int>? classes, int columns, Truncation truncation, ulong seed)
+    public static Tensor ClassGrid(IImageSampler sampler, IReadOnlyList<int>? classes, int columns, Truncation truncation, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(sampler);
         if (columns < 1) throw new ArgumentException($"columns is {columns}; expected at least 1", nameof(columns));
@@ -28,7 +28,7 @@ public static class SampleSheets
     }
 
     /// <summary>Writes <see cref="ClassGrid"/> as one PNG (parent folders are created).</summary>
-    public static void WriteClassSheet(BigGanSampler sampler, string path, IReadOnlyList<int>? classes, int columns, Truncation truncation, ulong seed)
+    public static void WriteClassSheet(IImageSampler sampler, string path, IReadOnlyList<int>? classes, int columns, Truncation truncation, ulong seed)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var images = ClassGrid(sampler, classes, columns, truncation, seed);
@@ -42,7 +42,7 @@ public static class SampleSheets
     /// classes[2r + 1 mod k]; without, they are drawn from <paramref name="seed"/> (two different classes when there are several).
     /// Returns float [rows · (midpoints + 2), C, R, R].
     /// </summary>
-    public static Tensor InterpolationGrid(BigGanSampler sampler, InterpolationMode mode, int rows, int midpoints, Truncation truncation, ulong seed,
+    public static Tensor InterpolationGrid(IImageSampler sampler, InterpolationMode mode, int rows, int midpoints, Truncation truncation, ulong seed,
         IReadOnlyList<int>? classes = null)
     {
         ArgumentNullException.ThrowIfNull(sampler);
@@ -65,7 +65,7 @@ public static class SampleSheets
     }
 
     /// <summary>Writes <see cref="InterpolationGrid"/> as one PNG (parent folders are created).</summary>
-    public static void WriteInterpolationSheet(BigGanSampler sampler, string path, InterpolationMode mode, int rows, int midpoints, Truncation truncation, ulong seed,
+    public static void WriteInterpolationSheet(IImageSampler sampler, string path, InterpolationMode mode, int rows, int midpoints, Truncation truncation, ulong seed,
         IReadOnlyList<int>? classes = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -94,7 +94,7 @@ public static class SampleSheets
         return (from, to);
     }
 
-    private static IReadOnlyList<int> AllClasses(BigGanSampler sampler) => Enumerable.Range(0, sampler.NumClasses).ToArray();
+    private static IReadOnlyList<int> AllClasses(IImageSampler sampler) => Enumerable.Range(0, sampler.NumClasses).ToArray();
 
     private static void Save(Tensor images, string path, int columns)
     {

@@ -30,6 +30,11 @@ public sealed record SamplerOptions
     /// present, else uses the class numbers.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
+    /// <summary>The truncation to open the generator for. An imported Hugging Face BigGAN-deep picks its batch-norm
+    /// statistics by the truncation, so its sampler serves one: tfhub:t, 0 &lt; t ≤ 1 (null: tfhub:1). This project's
+    /// generator ignores it: truncation shapes only its latents, given per call.</summary>
+    public Truncation? Truncation { get; init; }
+
     public SamplerOptions Validate()
     {
         if (BatchSize < 1) throw new ArgumentException($"SamplerOptions.BatchSize is {BatchSize}; expected at least 1", nameof(BatchSize));
@@ -37,6 +42,7 @@ public sealed record SamplerOptions
         if (!Enum.IsDefined(Weights)) throw new ArgumentException($"SamplerOptions.Weights is {(int)Weights}; expected Auto, Ema or Raw", nameof(Weights));
         if (Statistics is { } s && !Enum.IsDefined(s)) throw new ArgumentException($"SamplerOptions.Statistics is {(int)s}; expected Running or Standing", nameof(Statistics));
         Standing?.Validate();
+        Truncation?.Validate(nameof(Truncation));
         if (ClassNames is not null && ClassNames.Any(string.IsNullOrWhiteSpace))
             throw new ArgumentException("SamplerOptions.ClassNames contains an empty name", nameof(ClassNames));
         return this;

@@ -10,9 +10,10 @@ public static class GeneratorRunLoader
     /// <summary>Environment variable naming the run folder whose generator a loaded pipeline uses.</summary>
     public const string EnvironmentVariable = "BIGGAN_GENERATOR_RUN";
 
-    /// <summary>Opens the generator of a run folder: by default the BigGAN sampler (the EMA generator of the run's latest
-    /// checkpoint, <see cref="Sampling.BigGanSampler.Load"/>); hosts may replace it, or set null to require an explicit generator.</summary>
-    public static Func<string, IConditionalImageGenerator>? Loader { get; set; } = path => Sampling.BigGanSampler.Load(path);
+    /// <summary>Opens the generator of a run folder: by default <see cref="Sampling.RunSamplers.Open"/> (the EMA generator
+    /// of a run's latest checkpoint, or an imported Hugging Face BigGAN-deep at tfhub:1); hosts may replace it, or set
+    /// null to require an explicit generator.</summary>
+    public static Func<string, IConditionalImageGenerator>? Loader { get; set; } = path => Sampling.RunSamplers.Open(path);
 
     /// <summary>The generator of <paramref name="runFolder"/>, through <see cref="Loader"/>.</summary>
     public static IConditionalImageGenerator Load(string runFolder)
