@@ -85,6 +85,28 @@ public sealed class EvaluateCliTests
     }
 
     [TestMethod]
+    public void TruncationIsAppliedToTheRunsLatentsAndRecorded()
+    {
+        string Scores(params string[] extra)
+        {
+            var json = Path.Combine(_dir, "eval.json");
+            var (code, text) = Biggan(["--run", _run, "--data", Path.Combine(_dir, "real-rgb"), "--classifier", _rgb, "--per-class", "4", "--json", json, .. extra]);
+            Assert.AreEqual(0, code, text);
+            var node = JsonNode.Parse(File.ReadAllText(json))!;
+            return $"{node["truncation"]!.GetValue<string>()} {node["scores"]!["fid"]!.GetValue<double>():R}";
+        }
+        var plain = Scores();
+        var truncated = Scores("--truncation", "0.3");
+        StringAssert.StartsWith(plain, "none ");
+        StringAssert.StartsWith(truncated, "0.3 ");
+        Assert.AreNotEqual(plain[5..], truncated[4..], "truncated latents make other images, so another FID");
+        var (code, text) = Biggan("--run", _run, "--data", Path.Combine(_dir, "real-rgb"), "--classifier", _rgb, "--truncation", "-1");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "--truncation -1");
+        StringAssert.Contains(text, "expected a number > 0");
+    }
+
+    [TestMethod]
     public void BadArgumentsGiveOneClearLine()
     {
         var (code, text) = Biggan("--run", _run, "--samples", Path.Combine(_dir, "same"), "--classifier", _gray);
