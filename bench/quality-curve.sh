@@ -8,7 +8,8 @@
 #   bench/quality-curve.sh evaluate RUN NAME CLASSIFIER [biggan evaluate options...]
 #       scores every boundary checkpoint (biggan evaluate --run CHECKPOINT --classifier CLASSIFIER ...) and prints one
 #       JSON line per point: {"series": NAME, "minutes", "step", "load", "evaluation": {...}} — the input of
-#       `biggan plot --series series --x minutes --y class_agreement,cas,fid`.
+#       `biggan plot --series series --x minutes --y class_agreement,cas,fid`. A point already scored (its
+#       CHECKPOINT/evaluation.json) is not scored again, so this can run while training goes on; delete those to rescore.
 # BIGGAN overrides the tool (default: the Release build of src/BigGan.Cli, built here if missing).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -42,7 +43,7 @@ evaluate)
     run=$2 name=$3 classifier=$4; shift 4
     while read -r point; do
         checkpoint=$(sed -E 's/.*"checkpoint": "([^"]*)".*/\1/' <<< "$point")
-        $BIGGAN evaluate --run "$checkpoint" --classifier "$classifier" --json "$checkpoint/evaluation.json" "$@" >&2
+        [[ -f "$checkpoint/evaluation.json" ]] || $BIGGAN evaluate --run "$checkpoint" --classifier "$classifier" --json "$checkpoint/evaluation.json" "$@" >&2
         inner=${point#\{}
         printf '{"series": "%s", %s, "evaluation": %s}\n' "$name" "${inner%\}}" "$(tr -d '\n' < "$checkpoint/evaluation.json")"
     done < "$run/curve-points.jsonl"
