@@ -77,7 +77,7 @@ internal static class PlotCommand
             if (++number > MaxLines) throw new InvalidDataException($"{file}: more than {MaxLines:N0} lines; plot a smaller file");
             if (string.IsNullOrWhiteSpace(line)) continue;
             JsonElement row;
-            try { row = JsonDocument.Parse(line).RootElement; }
+            try { using var document = JsonDocument.Parse(line); row = document.RootElement.Clone(); }
             catch (JsonException e) { throw new InvalidDataException($"{file}, line {number}: not JSON ({e.Message})"); }
             if (row.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{file}, line {number}: expected a JSON object, got {row.ValueKind}");
             yield return row;

@@ -23,7 +23,7 @@ public static class LineChart
         new(0xE6, 0x9F, 0x00), new(0x56, 0xB4, 0xE9), new(0x00, 0x00, 0x00),
     ];
 
-    private const int Left = 62, Right = 16, Top = 34, Bottom = 48;
+    private const int Left = 62, Right = 16, Top = 34, Bottom = 48, MaxWidth = 16_000;
 
     /// <summary>Writes the chart atomically as a PNG of panels.Count × <paramref name="panelWidth"/> by
     /// <paramref name="height"/> pixels.</summary>
@@ -40,7 +40,10 @@ public static class LineChart
                 if (s.Points.Any(p => !double.IsFinite(p.X) || !double.IsFinite(p.Y)))
                     throw new ArgumentException($"panel '{panel.Title}', series '{s.Name}': every point must be finite");
 
-        using var surface = SKSurface.Create(new SKImageInfo(panelWidth * panels.Count, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        if ((long)panelWidth * panels.Count > MaxWidth)
+            throw new ArgumentException($"{panels.Count} panels of {panelWidth} pixels make a {(long)panelWidth * panels.Count}-pixel-wide chart; at most {MaxWidth} (plot fewer fields)", nameof(panels));
+        using var surface = SKSurface.Create(new SKImageInfo(panelWidth * panels.Count, height, SKColorType.Rgba8888, SKAlphaType.Premul))
+            ?? throw new InvalidOperationException($"SkiaSharp could not make a {panelWidth * panels.Count}×{height} surface");
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
         using var typeface = SKTypeface.FromFamilyName("DejaVu Sans") ?? SKTypeface.Default;
@@ -109,11 +112,11 @@ public static class LineChart
 
         if (!legend) return;
         float ly = plot.Top + 16;
-        foreach (var name in names)
+        for (int i = 0; i < names.Count; i++)
         {
-            using var swatch = new SKPaint { Color = Palette[names.IndexOf(name) % Palette.Count], StrokeWidth = 3 };
+            using var swatch = new SKPaint { Color = Palette[i % Palette.Count], StrokeWidth = 3 };
             canvas.DrawLine(plot.Left + 8, ly - 4, plot.Left + 26, ly - 4, swatch);
-            canvas.DrawText(name, plot.Left + 32, ly, SKTextAlign.Left, font, text);
+            canvas.DrawText(names[i], plot.Left + 32, ly, SKTextAlign.Left, font, text);
             ly += 16;
         }
     }

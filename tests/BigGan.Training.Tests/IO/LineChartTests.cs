@@ -55,6 +55,8 @@ public sealed class LineChartTests : TempDirTest
             LineChart.WritePng(path, [new ChartPanel("fid", [new ChartSeries("run", [(0, double.NaN)])])], "minutes"));
         StringAssert.Contains(e.Message, "panel 'fid', series 'run': every point must be finite");
         Assert.ThrowsExactly<ArgumentException>(() => LineChart.WritePng(path, [], "minutes"));
+        var many = Enumerable.Range(0, 100).Select(i => new ChartPanel($"p{i}", [new ChartSeries("run", [(0, 1)])])).ToList();
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => LineChart.WritePng(path, many, "minutes")).Message, "at most 16000");
         Assert.IsFalse(File.Exists(path));
     }
 
