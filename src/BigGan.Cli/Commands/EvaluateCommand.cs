@@ -102,7 +102,10 @@ internal static class EvaluateCommand
             ?? throw new ArgumentException("--data is required: the run's config names no data set (an imported run has none)");
         var classes = Enumerable.Range(0, sampler.NumClasses).ToArray();
         var truncation = asked is { } t ? sampler.CheckTruncation(t) : sampler.DefaultTruncation;
-        var images = sampler.Sample(classes, perClass, truncation, seed: 0);
+        // A generator of RGB images trained on gray data (as BigGAN-PyTorch's, whose output is always 3 channels) is
+        // scored as the classifier sees the data: converted like the data loaders convert images.
+        using var sampled = sampler.Sample(classes, perClass, truncation, seed: 0);
+        var images = ImageChannels.Convert(sampled, network.Channels);
         var labels = torch.arange(sampler.NumClasses).unsqueeze(1).repeat(1, perClass).reshape(-1);
         return new Generated(images, labels, sampler.NumClasses, spec, runDir, sampler.Step, truncation);
     }

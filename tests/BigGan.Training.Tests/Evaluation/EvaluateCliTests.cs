@@ -11,7 +11,7 @@ namespace BigGan.Training.Tests.Evaluation;
 [TestClass]
 public sealed class EvaluateCliTests
 {
-    private static string _dir = "", _run = "", _gray = "", _rgb = "";
+    private static string _dir = "", _run = "", _gray = "", _rgb = "", _gray32 = "";
 
     [ClassInitialize]
     public static void Setup(TestContext _)
@@ -20,6 +20,7 @@ public sealed class EvaluateCliTests
         using var ema = Warmed(Small32, 61);
         _run = WriteRun(Path.Combine(_dir, "run"), Small32, ema, step: 9);
         using (var gray = new SmallCnnClassifier(new ClassifierConfig(1, 16, 2, Width: 4, FeatureDimension: 8), seed: 3)) gray.Save(_gray = Path.Combine(_dir, "gray.safetensors"));
+        using (var gray32 = new SmallCnnClassifier(new ClassifierConfig(1, 32, 3, Width: 4, FeatureDimension: 8), seed: 5)) gray32.Save(_gray32 = Path.Combine(_dir, "gray32.safetensors"));
         using (var rgb = new SmallCnnClassifier(new ClassifierConfig(3, 32, 3, Width: 4, FeatureDimension: 8), seed: 4)) rgb.Save(_rgb = Path.Combine(_dir, "rgb.safetensors"));
         WriteGrayFolder("real", classes: 2, (c, i, y, x) => (c * 90 + i * 7 + y * x) % 256);
         WriteGrayFolder("same", classes: 2, (c, i, y, x) => (c * 90 + i * 7 + y * x) % 256);
@@ -82,6 +83,19 @@ public sealed class EvaluateCliTests
         var cas = json["scores"]!["cas"]!.GetValue<double>();
         Assert.IsTrue(cas is >= 0 and <= 1, $"CAS {cas}");
         Assert.IsGreaterThan(0, json["scores"]!["fid"]!.GetValue<double>());
+    }
+
+    [TestMethod]
+    public void AnRgbRunIsScoredByAGrayClassifierThroughLuma()
+    {
+        // BigGAN-PyTorch's generators always draw RGB, also when trained on gray data: scored as the data loader
+        // would convert them.
+        var json = Path.Combine(_dir, "gray32.json");
+        var (code, text) = Biggan("--run", _run, "--data", Path.Combine(_dir, "three"), "--classifier", _gray32, "--per-class", "4", "--json", json);
+        Assert.AreEqual(0, code, text);
+        var node = JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.AreEqual(12, node["generated"]!.GetValue<int>());
+        Assert.IsGreaterThan(0, node["scores"]!["fid"]!.GetValue<double>());
     }
 
     [TestMethod]
