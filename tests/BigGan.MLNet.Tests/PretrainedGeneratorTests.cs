@@ -53,7 +53,7 @@ public sealed class PretrainedGeneratorTests
     [TestMethod]
     public void AHuggingFaceBigGanFeedsAnMLNetPipeline()
     {
-        using var g = HuggingFaceImageGenerator.Load(Path.Combine(Fixtures, "hf32_zip.bin"), Path.Combine(Fixtures, "hf32_config.json"), truncation: 0.5);
+        using var g = new HuggingFaceSampler(HuggingFaceBigGanWeights.Load(Path.Combine(Fixtures, "hf32_zip.bin"), Path.Combine(Fixtures, "hf32_config.json")), Truncation.TFHub(0.5));
         // The generator's batch-norm statistics are for truncation 0.5, so the latents are drawn with it too.
         var options = new BigGanDataOptions { BaseSeed = 9, BatchSize = 4, IncludeLatent = true, Truncation = 0.5f };
         var rows = Rows.ReadAll(new MLContext(seed: 1).Data.LoadFromBigGan(g, 5, options));
@@ -64,7 +64,7 @@ public sealed class PretrainedGeneratorTests
             AssertClose(set.Renderer.Render(row.Seed, (int)row.ClassIndex), row.Pixels!);
             Assert.IsTrue(row.Latent!.All(v => Math.Abs(v) <= 2 * 0.5 + 1e-6), "TF-Hub latents: truncation × a normal truncated at ±2");
         }
-        Assert.ThrowsExactly<ArgumentException>(() => g.SampleLatents([1UL], 0.9f, new float[g.DimZ]));
+        Assert.ThrowsExactly<ArgumentException>(() => ((IConditionalImageGenerator)g).SampleLatents([1UL], 0.9f, new float[g.DimZ]));
     }
 
     [TestMethod]

@@ -38,7 +38,7 @@ public static class PretrainedImport
         {
             PretrainedFormat.BigGanPyTorch => BigGanPyTorchWeights.Load(weights, config),
             PretrainedFormat.HuggingFace => throw new NotSupportedException(
-                $"{weights}: a Hugging Face pytorch-pretrained-BigGAN (TF-Hub BigGAN-deep) is not this project's generator; import it with HuggingFaceRun.Import, or load it with HuggingFaceBigGanWeights or HuggingFaceImageGenerator"),
+                $"{weights}: a Hugging Face pytorch-pretrained-BigGAN (TF-Hub BigGAN-deep) is not this project's generator; import it with HuggingFaceRun.Import, or load it with HuggingFaceBigGanWeights (and sample it with HuggingFaceSampler)"),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "unknown pretrained format"),
         };
     }
