@@ -82,6 +82,7 @@ internal static class TrainCommand
             ProcessGroup? group = job is null ? null : distributed.init_process_group("gloo", job, TimeSpan.FromSeconds(timeout));
             try
             {
+                BigGanTrainer.CheckRunFolder(runDir, resumeDir is not null); // before the data is read (the lock's message comes first)
                 using var trainer = TrainingSession.Start(config, runDir, resumeDir is not null, out var data, group);
                 TrainStopReason stop;
                 using (data)

@@ -108,12 +108,7 @@ public sealed class BigGanTrainer : IDisposable
             throw new ArgumentException(
                 $"the data ({data.NumClasses} classes, {data.Channels} channel(s), {data.Resolution}×{data.Resolution}) does not fit the model " +
                 $"({m.NumClasses} classes, {m.Channels} channel(s), {m.Resolution}×{m.Resolution})", nameof(data));
-        // By folder names: a damaged checkpoint still marks a run, and resuming skips it for an intact one.
-        var existing = Checkpoint.Folders(runDir);
-        if (!resume && existing.Count > 0)
-            throw new InvalidOperationException($"{runDir} already holds a training run (checkpoint at step {existing[0].step}); resume it or choose another output folder");
-        if (resume && existing.Count == 0)
-            throw new InvalidOperationException($"cannot resume: {runDir} holds no checkpoint");
+        CheckRunFolder(runDir, resume);
         if (processGroup is { } pg && pg.size() > 1)
         {
             DataParallel.CheckBatchSizes(t, pg.size());
@@ -175,6 +170,18 @@ public sealed class BigGanTrainer : IDisposable
         _ema?.Update(Step);
         var losses = new StepLosses(gLoss, dReal, dFake);
         return _dp?.AverageLosses(losses) ?? losses;
+    }
+
+    /// <summary>Refuses to start a new run in a folder that holds one, or to resume a folder that holds none (by
+    /// checkpoint folder names: a damaged checkpoint still marks a run, and resuming skips it for an intact one).
+    /// Cheap, so a command can call it before loading any data.</summary>
+    public static void CheckRunFolder(string runDir, bool resume)
+    {
+        var existing = Checkpoint.Folders(runDir);
+        if (!resume && existing.Count > 0)
+            throw new InvalidOperationException($"{runDir} already holds a training run (checkpoint at step {existing[0].step}); resume it or choose another output folder");
+        if (resume && existing.Count == 0)
+            throw new InvalidOperationException($"cannot resume: {runDir} holds no checkpoint");
     }
 
     /// <summary>The D half of an iteration: <see cref="TrainConfig.DSteps"/> updates of D with G frozen. Returns the last

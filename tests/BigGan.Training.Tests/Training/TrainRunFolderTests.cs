@@ -90,6 +90,18 @@ public sealed class TrainRunFolderTests
     }
 
     [TestMethod]
+    public void AnOutputFolderHoldingARunIsRefusedBeforeTheDataIsRead()
+    {
+        using var runs = new TempFolder();
+        var run = runs["run"];
+        Directory.CreateDirectory(Path.Combine(Checkpoint.Folder(run), "step-000000004")); // by name: even a damaged one marks a run
+        var (code, text) = Biggan("train", "--data", runs["no-such-data"], "--out", run, "--ch", "4");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "already holds a training run (checkpoint at step 4); resume it or choose another output folder");
+        Assert.DoesNotContain("no-such-data", text);
+    }
+
+    [TestMethod]
     public void ABatchLargerThanTheDataNamesTheOptionsThatMakeIt()
     {
         using var data = TrainInterruptionTests.NewData(out var images); // 32 images
