@@ -30,6 +30,7 @@ internal static class EvaluateCommand
         var perClass = new Option<int>("--per-class") { Description = "generated images per class (with --run)", DefaultValueFactory = _ => 500 };
         var realCount = new Option<int>("--real") { Description = "real (test split) images for the reference statistics", DefaultValueFactory = _ => 10000 };
         var truncation = new Option<string>("--truncation") { Description = "truncation of the generated latents (with --run): a number t, none, or tfhub:t, as in `biggan sample` (default: the generator's, none for this project's runs)" };
+        var standing = new Option<int>("--standing-stats") { Description = "batch-norm standing statistics over N passes of latents at the evaluated truncation (0: the running statistics)", DefaultValueFactory = _ => 0 };
         var cas = new Option<bool>("--cas") { Description = "also compute the Classification Accuracy Score" };
         var json = new Option<string>("--json") { Description = "write the scores as JSON here (default: evaluation.json in the run or samples folder)" };
         var threads = ThreadsOption.Create();
@@ -37,7 +38,7 @@ internal static class EvaluateCommand
         var maxPixels = MaxImagePixelsOption.Create();
         var command = new Command("evaluate", "score a trained generator, or a folder of generated images: FID, IS-style score, class agreement, CAS")
         {
-            run, samples, classifier, data, perClass, realCount, truncation, cas, json, threads, device, maxPixels, TrainClassifier(),
+            run, samples, classifier, data, perClass, realCount, truncation, standing, cas, json, threads, device, maxPixels, TrainClassifier(),
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -48,10 +49,13 @@ internal static class EvaluateCommand
             ThreadsOption.Apply(result.GetValue(threads));
             MaxImagePixelsOption.Apply(result.GetValue(maxPixels));
             var asked = GeneratorOptions.Parse(result.GetValue(truncation));
+            var passes = result.GetValue(standing);
+            if (passes < 0) throw new ArgumentException($"--standing-stats {passes}: expected 0 (running statistics) or a number of passes");
+            if (passes > 0 && runDir is null) throw new ArgumentException("--standing-stats applies to a generator (--run), not to --samples");
             using var network = SmallCnnClassifier.Load(result.GetValue(classifier)!);
             using var scope = torch.NewDisposeScope();
             var generated = runDir is not null
-                ? GenerateFromRun(runDir, network.Config, result.GetValue(perClass), asked, result.GetValue(data))
+                ? GenerateFromRun(runDir, network.Config, result.GetValue(perClass), asked, passes, result.GetValue(data))
                 : ReadSamples(samplesSpec!, network.Config, result.GetValue(data));
             if (generated.NumClasses != network.NumClasses)
                 throw new ArgumentException($"the classifier knows {network.NumClasses} classes but the generated images have {generated.NumClasses}: train the classifier on the same data set");
@@ -79,7 +83,7 @@ internal static class EvaluateCommand
             {
                 run = runDir is null ? null : Path.GetFullPath(runDir),
                 samples = samplesSpec is null ? null : Path.GetFullPath(samplesSpec),
-                step = generated.Step, truncation = generated.Truncation?.ToString(), classifier = network.Name, generated = generated.Images.size(0), real = real.size(0), scores,
+                step = generated.Step, truncation = generated.Truncation?.ToString(), standing_stats = passes > 0 ? passes : (int?)null, classifier = network.Name, generated = generated.Images.size(0), real = real.size(0), scores,
             }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
             AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(output)}[/]");
             return 0;
@@ -92,9 +96,14 @@ internal static class EvaluateCommand
 
     // perClass samples of every class from the run's generator, at the truncation asked or its default (this
     // project's: none; a Hugging Face BigGAN-deep's: tfhub:1, the widest its batch-norm statistics cover).
-    private static Generated GenerateFromRun(string runDir, ClassifierConfig network, int perClass, Truncation? asked, string? data)
+    // With standing statistics, they are accumulated at the truncation sampled (the batch-norm statistics then fit
+    // the latents they normalise, as TF-Hub's BigGAN-deep stores them per truncation).
+    private static Generated GenerateFromRun(string runDir, ClassifierConfig network, int perClass, Truncation? asked, int standingPasses, string? data)
     {
-        using var sampler = RunSamplers.Open(runDir, new SamplerOptions { Truncation = asked });
+        var options = new SamplerOptions { Truncation = asked };
+        if (standingPasses > 0)
+            options = options with { Statistics = BatchNormStatistics.Standing, Standing = new StandingStatisticsOptions { Accumulations = standingPasses, Truncation = asked } };
+        using var sampler = RunSamplers.Open(runDir, options);
         if (sampler.Resolution != network.Resolution)
             throw new ArgumentException($"the run generates {sampler.Resolution}×{sampler.Resolution} images but the classifier reads {network.Resolution}×{network.Resolution}");
         var runConfig = Path.Combine(runDir, Training.Training.RunConfig.FileName);

@@ -20,7 +20,10 @@ internal static class TrainingSession
         var train = config.Train;
         if (string.IsNullOrWhiteSpace(train.Data))
             throw new ArgumentException("--data is required: an image folder, an idx file, a CIFAR folder, or fashion-mnist");
-        var dataset = Datasets.Open(train.Data, config.Model.Resolution, new DatasetOptions { SkipBadImages = train.SkipBadImages, MaxImagePixels = train.MaxImagePixels });
+        var dataset = Datasets.Open(train.Data, config.Model.Resolution, new DatasetOptions
+        {
+            SkipBadImages = train.SkipBadImages, MaxImagePixels = train.MaxImagePixels, Channels = train.DataChannels == 0 ? null : train.DataChannels,
+        });
         bool master = group is null || group.rank() == 0;
         if (master)
             AnsiConsole.MarkupLine($"data: [bold]{Markup.Escape(dataset.Source)}[/], {dataset.Count} images, {dataset.NumClasses} classes, " +
@@ -76,7 +79,7 @@ internal static class TrainingSession
             return;
         }
         IImageDataset reference;
-        try { reference = Datasets.Open(train.Data!, dataset.Resolution, new DatasetOptions { Split = DatasetSplit.Test }); }
+        try { reference = Datasets.Open(train.Data!, dataset.Resolution, new DatasetOptions { Split = DatasetSplit.Test, Channels = dataset.Channels }); }
         catch (Exception e) when (e is FileNotFoundException or ArgumentException or InvalidDataException) { reference = dataset; }
         GaussianStatistics realStats;
         using (var scope = torch.NewDisposeScope())

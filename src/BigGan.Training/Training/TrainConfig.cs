@@ -49,6 +49,10 @@ public sealed record TrainConfig
     /// <summary>Data source: an image folder, an idx file, a CIFAR binary folder, or a named dataset ("fashion-mnist").</summary>
     public string? Data { get; init; }
 
+    /// <summary>Channels the images are converted to (1: BT.601 luma, 3: RGB, gray repeated); 0 keeps the data set's own.
+    /// BigGAN-PyTorch always trains on 3 channels, gray data included.</summary>
+    public int DataChannels { get; init; }
+
     /// <summary>Skip (and count) images that cannot be decoded instead of failing.</summary>
     public bool SkipBadImages { get; init; }
 
@@ -243,6 +247,7 @@ public sealed record TrainConfig
         Require(CollapseWindow >= 8, nameof(CollapseWindow), CollapseWindow, "at least 8 steps");
         Require(CollapseLrFactor > 0 && CollapseLrFactor < 1, nameof(CollapseLrFactor), CollapseLrFactor, "a factor in (0, 1)");
         Require(Enum.IsDefined(Loss), nameof(Loss), Loss, $"one of {string.Join(", ", Enum.GetNames<LossKind>())}");
+        Require(DataChannels is 0 or 1 or 3, nameof(DataChannels), DataChannels, "0 (the data set's own), 1 or 3");
         Require(MaxImagePixels >= 1, nameof(MaxImagePixels), MaxImagePixels, "a positive number of pixels");
         Require(Data is null || Data.Trim().Length > 0, nameof(Data), "\"" + Data + "\"", "a path or dataset name");
         return errors;

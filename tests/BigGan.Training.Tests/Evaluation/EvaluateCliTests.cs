@@ -121,6 +121,32 @@ public sealed class EvaluateCliTests
     }
 
     [TestMethod]
+    public void StandingStatisticsAreAccumulatedAtTheTruncationAndRecorded()
+    {
+        JsonNode Scores(params string[] extra)
+        {
+            var json = Path.Combine(_dir, "standing.json");
+            var (code, text) = Biggan(["--run", _run, "--data", Path.Combine(_dir, "real-rgb"), "--classifier", _rgb, "--per-class", "4", "--json", json, .. extra]);
+            Assert.AreEqual(0, code, text);
+            return JsonNode.Parse(File.ReadAllText(json))!;
+        }
+        double Fid(JsonNode n) => n["scores"]!["fid"]!.GetValue<double>();
+        var running = Scores("--truncation", "0.5");
+        var standing = Scores("--truncation", "0.5", "--standing-stats", "2");
+        var again = Scores("--truncation", "0.5", "--standing-stats", "2");
+        Assert.IsNull(running["standing_stats"]);
+        Assert.AreEqual(2, standing["standing_stats"]!.GetValue<int>());
+        Assert.AreNotEqual(Fid(running), Fid(standing), "other batch-norm statistics, other images");
+        Assert.AreEqual(Fid(standing), Fid(again), "the standing passes are seeded");
+        var (code, text) = Biggan("--samples", Path.Combine(_dir, "same"), "--data", Path.Combine(_dir, "real"), "--classifier", _gray, "--standing-stats", "2");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "--standing-stats applies to a generator (--run)");
+        (code, text) = Biggan("--run", _run, "--data", Path.Combine(_dir, "real-rgb"), "--classifier", _rgb, "--standing-stats", "-1");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "--standing-stats -1: expected 0");
+    }
+
+    [TestMethod]
     public void BadArgumentsGiveOneClearLine()
     {
         var (code, text) = Biggan("--run", _run, "--samples", Path.Combine(_dir, "same"), "--classifier", _gray);

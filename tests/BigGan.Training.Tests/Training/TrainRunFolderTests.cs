@@ -102,6 +102,20 @@ public sealed class TrainRunFolderTests
     }
 
     [TestMethod]
+    public void DataChannelsConvertTheImagesTheModelIsBuiltFor()
+    {
+        using var data = TrainInterruptionTests.NewData(out var images);
+        using var runs = new TempFolder();
+        var (code, text) = Biggan([.. ShortRun(images, runs["rgb"], 2, 2), "--data-channels", "3"]);
+        Assert.AreEqual(0, code, text);
+        StringAssert.Contains(text, "3 channel(s)");
+        Assert.AreEqual(3, RunConfig.Load(Path.Combine(runs["rgb"], RunConfig.FileName)).Model.Channels);
+        (code, text) = Biggan("train", "--data", runs["no-such-data"], "--out", runs["bad"], "--data-channels", "2");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "DataChannels = 2 is invalid");
+    }
+
+    [TestMethod]
     public void ABatchLargerThanTheDataNamesTheOptionsThatMakeIt()
     {
         using var data = TrainInterruptionTests.NewData(out var images); // 32 images
