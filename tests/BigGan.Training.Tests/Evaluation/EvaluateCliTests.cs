@@ -98,15 +98,21 @@ public sealed class EvaluateCliTests
         Assert.IsGreaterThan(0, node["scores"]!["fid"]!.GetValue<double>());
     }
 
+    // The tiny RGB run scored with 4 samples per class; the evaluation JSON written to _dir/name.
+    private static JsonNode RunScores(string name, params string[] extra)
+    {
+        var json = Path.Combine(_dir, name);
+        var (code, text) = Biggan(["--run", _run, "--data", Path.Combine(_dir, "real-rgb"), "--classifier", _rgb, "--per-class", "4", "--json", json, .. extra]);
+        Assert.AreEqual(0, code, text);
+        return JsonNode.Parse(File.ReadAllText(json))!;
+    }
+
     [TestMethod]
     public void TruncationIsAppliedToTheRunsLatentsAndRecorded()
     {
         string Scores(params string[] extra)
         {
-            var json = Path.Combine(_dir, "eval.json");
-            var (code, text) = Biggan(["--run", _run, "--data", Path.Combine(_dir, "real-rgb"), "--classifier", _rgb, "--per-class", "4", "--json", json, .. extra]);
-            Assert.AreEqual(0, code, text);
-            var node = JsonNode.Parse(File.ReadAllText(json))!;
+            var node = RunScores("eval.json", extra);
             return $"{node["truncation"]!.GetValue<string>()} {node["scores"]!["fid"]!.GetValue<double>():R}";
         }
         var plain = Scores();
@@ -123,13 +129,7 @@ public sealed class EvaluateCliTests
     [TestMethod]
     public void StandingStatisticsAreAccumulatedAtTheTruncationAndRecorded()
     {
-        JsonNode Scores(params string[] extra)
-        {
-            var json = Path.Combine(_dir, "standing.json");
-            var (code, text) = Biggan(["--run", _run, "--data", Path.Combine(_dir, "real-rgb"), "--classifier", _rgb, "--per-class", "4", "--json", json, .. extra]);
-            Assert.AreEqual(0, code, text);
-            return JsonNode.Parse(File.ReadAllText(json))!;
-        }
+        JsonNode Scores(params string[] extra) => RunScores("standing.json", extra);
         double Fid(JsonNode n) => n["scores"]!["fid"]!.GetValue<double>();
         var running = Scores("--truncation", "0.5");
         var standing = Scores("--truncation", "0.5", "--standing-stats", "2");
