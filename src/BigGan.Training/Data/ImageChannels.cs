@@ -12,6 +12,9 @@ public static class ImageChannels
     /// </summary>
     public static Tensor Convert(Tensor images, int channels)
     {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.dim() != 4 || !images.dtype.IsFloatingPoint())
+            throw new ArgumentException($"expected float images [N, C, H, W], got {images.dtype} [{string.Join(", ", images.shape)}]", nameof(images));
         long have = images.shape[1];
         if (have == channels) return images.alias();
         if (have == 1 && channels == 3) return images.repeat(1, 3, 1, 1);

@@ -34,5 +34,10 @@ public sealed class ImageChannelsTests
         var two = torch.zeros(1, 2, 4, 4);
         var e = Assert.ThrowsExactly<ArgumentException>(() => ImageChannels.Convert(two, 1));
         StringAssert.Contains(e.Message, "2 channel(s)");
+        var bytes = torch.zeros(new long[] { 1, 3, 4, 4 }, dtype: torch.ScalarType.Byte);
+        e = Assert.ThrowsExactly<ArgumentException>(() => ImageChannels.Convert(bytes, 1));
+        StringAssert.Contains(e.Message, "expected float images [N, C, H, W], got Byte");
+        e = Assert.ThrowsExactly<ArgumentException>(() => ImageChannels.Convert(torch.zeros(3, 4, 4), 1));
+        StringAssert.Contains(e.Message, "[3, 4, 4]");
     }
 }
