@@ -43,6 +43,9 @@ internal static class DemoCommand
         {
             var runDir = result.GetValue(output) ?? Path.Combine("runs", $"demo-{DateTime.Now:yyyyMMdd-HHmmss}");
             var config = Config(result.GetValue(minutes), result.GetValue(threads));
+            // Held to the end: the synthetic set and the check read the run's last checkpoint.
+            using var folderLock = TrainCommand.LockRunFolder(runDir);
+            BigGanTrainer.CheckRunFolder(runDir, resume: false);
             AnsiConsole.MarkupLine($"demo: training for {config.Train.MaxMinutes} minutes into [bold]{Markup.Escape(Path.GetFullPath(runDir))}[/]");
             using var trainer = TrainingSession.Start(config, runDir, resume: false, out var data);
             using (data)

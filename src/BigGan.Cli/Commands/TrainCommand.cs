@@ -116,7 +116,7 @@ internal static class TrainCommand
 
     // Takes the run folder's lock (creating the folder). The lock files are the only thing written before the data
     // has been read, so a run that fails before training leaves a folder it created with nothing but them: removed.
-    private static RunFolderLock LockRunFolder(string runDir)
+    internal static RunFolderLock LockRunFolder(string runDir)
     {
         bool existed = Directory.Exists(runDir);
         var folderLock = RunFolderLock.Acquire(runDir);

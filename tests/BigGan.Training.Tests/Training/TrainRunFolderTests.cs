@@ -38,7 +38,7 @@ public sealed class TrainRunFolderTests
         using (var first = CliProcess.Start(TrainInterruptionTests.EndlessRun(images, run, saveEvery: "10")))
         {
             Assert.IsTrue(first.WaitForOutput("checkpoint at step 10", Limit), "training did not start:\n" + first.Describe());
-            foreach (var second in new[] { (string[])["train", "--resume", run], [.. ShortRun(images, run, 5, 5)] })
+            foreach (var second in new[] { (string[])["train", "--resume", run], [.. ShortRun(images, run, 5, 5)], ["demo", "--out", run, "--minutes", "1"] })
             {
                 var (code, text) = Biggan(second);
                 Assert.AreEqual(1, code, text);
@@ -99,6 +99,10 @@ public sealed class TrainRunFolderTests
         Assert.AreEqual(1, code, text);
         StringAssert.Contains(text, "already holds a training run (checkpoint at step 4); resume it or choose another output folder");
         Assert.DoesNotContain("no-such-data", text);
+        (code, text) = Biggan("demo", "--out", run, "--minutes", "1");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "already holds a training run (checkpoint at step 4)");
+        Assert.DoesNotContain("data:", text, "refused before reading the data");
     }
 
     [TestMethod]
