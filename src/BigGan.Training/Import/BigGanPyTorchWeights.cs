@@ -116,7 +116,7 @@ public static class BigGanPyTorchWeights
             var generator = new Generator(config, skipInit: true);
             try
             {
-                StateDictFit.Load(generator, g, name => name, path);
+                StateDictFit.Load(generator, g, path);
                 generator.eval();
                 return generator;
             }

@@ -63,18 +63,7 @@ public sealed class HuggingFaceBigGan : IDisposable
     public static OrderedDictionary<string, long[]> CheckFits(HuggingFaceBigGanConfig config, IReadOnlyDictionary<string, Tensor> stateDict, string source)
     {
         var expected = ExpectedShapes(config.Validate(source));
-        var problems = new List<string>();
-        foreach (var (name, shape) in expected)
-        {
-            if (!stateDict.TryGetValue(name, out var t)) problems.Add($"'{name}' [{Dims(shape)}] is missing");
-            else if (!t.shape.SequenceEqual(shape)) problems.Add($"the file's '{name}' is [{Dims(t.shape)}] but the generator's '{name}' is [{Dims(shape)}]");
-            else if (!t.dtype.IsFloatingPoint()) problems.Add($"the file's '{name}' is {t.dtype}, expected floating point");
-        }
-        foreach (var name in stateDict.Keys.Where(k => !expected.ContainsKey(k)))
-            problems.Add($"the file's '{name}' has no place in the generator");
-        if (problems.Count > 0)
-            throw new InvalidDataException($"{source} does not fit the Hugging Face BigGAN of its config: " +
-                                           string.Join("; ", problems.Take(12)) + (problems.Count > 12 ? $"; and {problems.Count - 12} more" : ""));
+        StateDictFit.Check(expected, stateDict, $"{source} does not fit the Hugging Face BigGAN of its config");
         return expected;
     }
 
