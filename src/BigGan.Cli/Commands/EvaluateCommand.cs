@@ -32,13 +32,14 @@ internal static class EvaluateCommand
         var truncation = new Option<string>("--truncation") { Description = "truncation of the generated latents (with --run): a number t, none, or tfhub:t, as in `biggan sample` (default: the generator's, none for this project's runs)" };
         var standing = new Option<int>("--standing-stats") { Description = "batch-norm standing statistics over N passes of latents at the evaluated truncation (0: the running statistics)", DefaultValueFactory = _ => 0 };
         var cas = new Option<bool>("--cas") { Description = "also compute the Classification Accuracy Score" };
+        var augmentationCheck = new Option<bool>("--augmentation-check") { Description = "also train a small CNN on 100 real images per class with and without 100 of the run's per class, and test both on real test images (as `biggan demo`)" };
         var json = new Option<string>("--json") { Description = "write the scores as JSON here (default: evaluation.json in the run or samples folder)" };
         var threads = ThreadsOption.Create();
         var device = DeviceOption.Create();
         var maxPixels = MaxImagePixelsOption.Create();
         var command = new Command("evaluate", "score a trained generator, or a folder of generated images: FID, IS-style score, class agreement, CAS")
         {
-            run, samples, classifier, data, perClass, realCount, truncation, standing, cas, json, threads, device, maxPixels, TrainClassifier(),
+            run, samples, classifier, data, perClass, realCount, truncation, standing, cas, augmentationCheck, json, threads, device, maxPixels, TrainClassifier(),
         };
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -52,6 +53,7 @@ internal static class EvaluateCommand
             var passes = result.GetValue(standing);
             if (passes < 0) throw new ArgumentException($"--standing-stats {passes}: expected 0 (running statistics) or a number of passes");
             if (passes > 0 && runDir is null) throw new ArgumentException("--standing-stats applies to a generator (--run), not to --samples");
+            if (result.GetValue(augmentationCheck) && runDir is null) throw new ArgumentException("--augmentation-check applies to a generator (--run), not to --samples");
             using var network = SmallCnnClassifier.Load(result.GetValue(classifier)!);
             using var scope = torch.NewDisposeScope();
             var generated = runDir is not null
@@ -78,12 +80,25 @@ internal static class EvaluateCommand
             var table = new Table().AddColumns("score", "value");
             foreach (var (k, v) in scores) table.AddRow(k, v.ToString("G5", System.Globalization.CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
+            AugmentationResult? augmentation = null;
+            if (result.GetValue(augmentationCheck))
+            {
+                using var sampler = RunSamplers.Open(runDir!);
+                augmentation = AugmentationCheck.Run(sampler, (split, options) => split == DatasetSplit.Test
+                    ? OpenTestSplit(generated.RealData, sampler.Resolution, options)
+                    : Datasets.Open(generated.RealData, sampler.Resolution, options));
+            }
             var output = result.GetValue(json) ?? Path.Combine(generated.Folder, "evaluation.json");
             AtomicFile.WriteAllText(output, JsonSerializer.Serialize(new
             {
                 run = runDir is null ? null : Path.GetFullPath(runDir),
                 samples = samplesSpec is null ? null : Path.GetFullPath(samplesSpec),
                 step = generated.Step, truncation = generated.Truncation?.ToString(), standing_stats = passes > 0 ? passes : (int?)null, classifier = network.Name, generated = generated.Images.size(0), real = real.size(0), scores,
+                augmentation = augmentation is null ? null : new
+                {
+                    real_per_class = augmentation.RealPerClass, synthetic_per_class = augmentation.SyntheticPerClass, test_images = augmentation.TestImages,
+                    real_only_accuracy = augmentation.RealOnlyAccuracy, augmented_accuracy = augmentation.AugmentedAccuracy, synthetic_agreement = augmentation.SyntheticAgreement,
+                },
             }, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
             AnsiConsole.MarkupLine($"wrote [bold]{Markup.Escape(output)}[/]");
             return 0;
@@ -170,13 +185,14 @@ internal static class EvaluateCommand
     }
 
     // The test split where the data set has one (idx, CIFAR); an image folder has none, so its images serve.
-    private static IImageDataset OpenTestSplit(string spec, int resolution)
+    private static IImageDataset OpenTestSplit(string spec, int resolution, DatasetOptions? options = null)
     {
-        try { return Datasets.Open(spec, resolution, new DatasetOptions { Split = DatasetSplit.Test }); }
+        options ??= new DatasetOptions();
+        try { return Datasets.Open(spec, resolution, options with { Split = DatasetSplit.Test }); }
         catch (Exception e) when (e is FileNotFoundException or ArgumentException or InvalidDataException)
         {
             Consoles.Error.MarkupLine($"[yellow]no test split for {Markup.Escape(spec)} ({Markup.Escape(e.Message)}); using its images[/]");
-            return Datasets.Open(spec, resolution);
+            return Datasets.Open(spec, resolution, options);
         }
     }
 }

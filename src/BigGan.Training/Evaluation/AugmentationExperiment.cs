@@ -19,7 +19,7 @@ public sealed record AugmentationResult(int RealPerClass, int SyntheticPerClass,
 /// </summary>
 public static class AugmentationExperiment
 {
-    public static AugmentationResult Run(IImageDataset train, IImageDataset test, BigGanSampler sampler, int realPerClass = 100,
+    public static AugmentationResult Run(IImageDataset train, IImageDataset test, IImageSampler sampler, int realPerClass = 100,
         int syntheticPerClass = 100, int testImages = 2000, int epochs = 15, ulong seed = 0)
     {
         ArgumentNullException.ThrowIfNull(train);

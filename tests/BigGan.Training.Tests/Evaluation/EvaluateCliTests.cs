@@ -147,6 +147,25 @@ public sealed class EvaluateCliTests
     }
 
     [TestMethod]
+    public void TheAugmentationCheckTrainsWithAndWithoutTheRunsImagesAndRecordsBoth()
+    {
+        var a = RunScores("augmentation.json", "--augmentation-check")["augmentation"]!;
+        Assert.AreEqual(100, a["real_per_class"]!.GetValue<int>());
+        Assert.AreEqual(100, a["synthetic_per_class"]!.GetValue<int>());
+        Assert.AreEqual(12, a["test_images"]!.GetValue<int>(), "real-rgb has no test split: its 3 × 4 images serve");
+        // Each figure is a share of the set it claims: test images for the accuracies, 3 classes × 100 for the agreement.
+        foreach (var (key, count) in new[] { ("real_only_accuracy", 12), ("augmented_accuracy", 12), ("synthetic_agreement", 300) })
+        {
+            var share = a[key]!.GetValue<double>();
+            Assert.IsTrue(share is >= 0 and <= 1, $"{key} = {share}");
+            Assert.AreEqual(Math.Round(share * count), share * count, 1e-9, $"{key} = {share} is not a share of {count}");
+        }
+        var (code, text) = Biggan("--samples", Path.Combine(_dir, "same"), "--data", Path.Combine(_dir, "real"), "--classifier", _gray, "--augmentation-check");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "--augmentation-check applies to a generator (--run), not to --samples");
+    }
+
+    [TestMethod]
     public void BadArgumentsGiveOneClearLine()
     {
         var (code, text) = Biggan("--run", _run, "--samples", Path.Combine(_dir, "same"), "--classifier", _gray);
