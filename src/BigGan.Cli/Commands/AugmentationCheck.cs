@@ -13,13 +13,11 @@ namespace BigGan.Cli.Commands;
 internal static class AugmentationCheck
 {
     /// <param name="sampler">The generator whose images are added.</param>
-    /// <param name="openSplit">Opens a split of the real data with the given options.</param>
-    public static AugmentationResult Run(IImageSampler sampler, Func<DatasetSplit, DatasetOptions, IImageDataset> openSplit)
+    /// <param name="openSplit">Opens a split of the real data (in its own channels: the synthetic images are converted to them).</param>
+    public static AugmentationResult Run(IImageSampler sampler, Func<DatasetSplit, IImageDataset> openSplit)
     {
         AnsiConsole.MarkupLine("augmentation check: a small CNN on 100 real images per class, with and without 100 synthetic ones, tested on real test images...");
-        // Real images in the generator's arrangement (gray repeated into 3 channels for a 3-channel generator), so both sets mix.
-        var options = new DatasetOptions { Channels = sampler.Channels };
-        var r = AugmentationExperiment.Run(openSplit(DatasetSplit.Train, options), openSplit(DatasetSplit.Test, options), sampler);
+        var r = AugmentationExperiment.Run(openSplit(DatasetSplit.Train), openSplit(DatasetSplit.Test), sampler);
         var table = new Table().AddColumns("training set", "test accuracy");
         table.AddRow($"{r.RealPerClass} real per class", $"{r.RealOnlyAccuracy:P1}");
         table.AddRow($"+ {r.SyntheticPerClass} synthetic per class", $"{r.AugmentedAccuracy:P1}");

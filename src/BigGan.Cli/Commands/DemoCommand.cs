@@ -60,7 +60,7 @@ internal static class DemoCommand
             AnsiConsole.MarkupLine($"synthetic dataset: {written} images in [bold]{Markup.Escape(Path.GetFullPath(synthetic))}[/] (labels.csv inside)");
 
             if (result.GetValue(augmentation))
-                AugmentationCheck.Run(sampler, (split, options) => Datasets.Open("fashion-mnist", sampler.Resolution, options with { Split = split }));
+                AugmentationCheck.Run(sampler, split => Datasets.Open("fashion-mnist", sampler.Resolution, new DatasetOptions { Split = split }));
             AnsiConsole.MarkupLine($"run folder: [bold]{Markup.Escape(Path.GetFullPath(runDir))}[/]");
             return 0;
         }));

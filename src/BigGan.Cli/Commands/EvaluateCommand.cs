@@ -84,9 +84,9 @@ internal static class EvaluateCommand
             if (result.GetValue(augmentationCheck))
             {
                 using var sampler = RunSamplers.Open(runDir!);
-                augmentation = AugmentationCheck.Run(sampler, (split, options) => split == DatasetSplit.Test
-                    ? OpenTestSplit(generated.RealData, sampler.Resolution, options)
-                    : Datasets.Open(generated.RealData, sampler.Resolution, options));
+                augmentation = AugmentationCheck.Run(sampler, split => split == DatasetSplit.Test
+                    ? OpenTestSplit(generated.RealData, sampler.Resolution)
+                    : Datasets.Open(generated.RealData, sampler.Resolution));
             }
             var output = result.GetValue(json) ?? Path.Combine(generated.Folder, "evaluation.json");
             AtomicFile.WriteAllText(output, JsonSerializer.Serialize(new
@@ -185,14 +185,13 @@ internal static class EvaluateCommand
     }
 
     // The test split where the data set has one (idx, CIFAR); an image folder has none, so its images serve.
-    private static IImageDataset OpenTestSplit(string spec, int resolution, DatasetOptions? options = null)
+    private static IImageDataset OpenTestSplit(string spec, int resolution)
     {
-        options ??= new DatasetOptions();
-        try { return Datasets.Open(spec, resolution, options with { Split = DatasetSplit.Test }); }
+        try { return Datasets.Open(spec, resolution, new DatasetOptions { Split = DatasetSplit.Test }); }
         catch (Exception e) when (e is FileNotFoundException or ArgumentException or InvalidDataException)
         {
             Consoles.Error.MarkupLine($"[yellow]no test split for {Markup.Escape(spec)} ({Markup.Escape(e.Message)}); using its images[/]");
-            return Datasets.Open(spec, resolution, options);
+            return Datasets.Open(spec, resolution);
         }
     }
 }

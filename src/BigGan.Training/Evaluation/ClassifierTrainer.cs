@@ -19,6 +19,11 @@ public sealed record ClassifierTrainingOptions
     /// <summary>Seeds the shuffling and the flips (the weights are seeded by the classifier's constructor).</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>Lowers the learning rate linearly to zero over the epochs (whole-epoch training only): the model then
+    /// ends at a settled point instead of wherever the last constant-rate steps left it, so its test accuracy varies
+    /// far less from one seed to the next on small data.</summary>
+    public bool DecayToZero { get; init; }
+
     public void Validate()
     {
         if (Epochs < 1) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "epochs must be >= 1");
@@ -53,7 +58,7 @@ public static class ClassifierTrainer
         for (long i = 0; i < n; i++) permutation[i] = i;
         using var optimizer = new Adam(model.parameters(), options.LearningRate, 0.9, 0.999, 1e-8, options.WeightDecay);
         model.train();
-        long steps = 0;
+        long steps = 0, totalSteps = options.Epochs * ((n + options.BatchSize - 1) / options.BatchSize);
         double loss = double.NaN, accuracy = double.NaN;
         try
         {
@@ -73,6 +78,8 @@ public static class ClassifierTrainer
                         var x = images.index_select(0, idx);
                         var y = labels.index_select(0, idx);
                         if (options.HorizontalFlip) x = RandomFlip(x, rng);
+                        if (options.DecayToZero)
+                            foreach (var group in optimizer.ParamGroups) group.LearningRate = DecayedRate(options.LearningRate, steps, totalSteps);
                         var (l, c) = Step(model, optimizer, x, y);
                         lossSum += l * idx.numel();
                         correct += c;
@@ -90,6 +97,10 @@ public static class ClassifierTrainer
         }
         return new ClassifierTrainingReport(steps, loss, accuracy, clock.Elapsed);
     }
+
+    /// <summary>The learning rate of step <paramref name="step"/> (from 0) of <paramref name="total"/> under
+    /// <see cref="ClassifierTrainingOptions.DecayToZero"/>: linear from the base rate towards zero.</summary>
+    public static double DecayedRate(double baseRate, long step, long total) => baseRate * (1 - (double)step / total);
 
     /// <summary>Trains for a number of steps on batches drawn from a (seeded) batch source. The model ends in eval mode.</summary>
     public static ClassifierTrainingReport Train(SmallCnnClassifier model, IBatchSource source, long steps, ClassifierTrainingOptions? options = null)

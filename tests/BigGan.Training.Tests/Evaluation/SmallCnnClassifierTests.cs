@@ -83,6 +83,25 @@ public sealed class SmallCnnClassifierTests
             CollectionAssert.AreEqual(pa.ToArray<float>(), pb.ToArray<float>(), name);
     }
 
+    [TestMethod]
+    public void DecayToZeroLowersTheRateLinearlyAndChangesOnlyThat()
+    {
+        Assert.AreEqual(2e-3, ClassifierTrainer.DecayedRate(2e-3, 0, 10), 1e-15);
+        Assert.AreEqual(1e-3, ClassifierTrainer.DecayedRate(2e-3, 5, 10), 1e-15);
+        Assert.AreEqual(2e-4, ClassifierTrainer.DecayedRate(2e-3, 9, 10), 1e-15);
+        using var scope = NewDisposeScope();
+        var (x, y) = Quadrants(64, 5);
+        float[] Weights(bool decay)
+        {
+            using var model = new SmallCnnClassifier(Config, seed: 9);
+            ClassifierTrainer.Train(model, x, y, Options with { Epochs = 2, DecayToZero = decay });
+            return model.state_dict().Values.SelectMany(t => t.ToArray<float>()).ToArray();
+        }
+        var decayed = Weights(true);
+        CollectionAssert.AreEqual(decayed, Weights(true), "deterministic for a seed");
+        CollectionAssert.AreNotEqual(decayed, Weights(false), "the schedule changes the steps");
+    }
+
     /// <summary>An endless seeded stream of fresh quadrant images.</summary>
     private sealed class QuadrantSource(ulong seed) : IBatchSource
     {
