@@ -131,7 +131,9 @@ public static class Checkpoint
         {
             var parsed = Parse(Path.GetFileName(dir));
             if (parsed is null || (kind is not null && parsed.Value.kind != kind)) continue;
-            result.Add(Read(dir));
+            try { result.Add(Read(dir)); }
+            // Rotated away by a trainer while listing (rotation renames a checkpoint away in one step): not part of the run any more.
+            catch (Exception e) when ((e is DirectoryNotFoundException or FileNotFoundException) && !Directory.Exists(dir)) { }
         }
         return result.OrderBy(c => c.Step).ThenBy(c => c.Kind).ToList();
     }
