@@ -83,7 +83,7 @@ internal static class EvaluateCommand
             AugmentationResult? augmentation = null;
             if (result.GetValue(augmentationCheck))
             {
-                using var sampler = RunSamplers.Open(runDir!);
+                using var sampler = CliRunSamplers.Open(runDir!);
                 augmentation = AugmentationCheck.Run(sampler, split => split == DatasetSplit.Test
                     ? OpenTestSplit(generated.RealData, sampler.Resolution)
                     : Datasets.Open(generated.RealData, sampler.Resolution));
@@ -118,7 +118,7 @@ internal static class EvaluateCommand
         var options = new SamplerOptions { Truncation = asked };
         if (standingPasses > 0)
             options = options with { Statistics = BatchNormStatistics.Standing, Standing = new StandingStatisticsOptions { Accumulations = standingPasses, Truncation = asked } };
-        using var sampler = RunSamplers.Open(runDir, options);
+        using var sampler = CliRunSamplers.Open(runDir, options);
         if (sampler.Resolution != network.Resolution)
             throw new ArgumentException($"the run generates {sampler.Resolution}×{sampler.Resolution} images but the classifier reads {network.Resolution}×{network.Resolution}");
         var runConfig = Path.Combine(runDir, Training.Training.RunConfig.FileName);

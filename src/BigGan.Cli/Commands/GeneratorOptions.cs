@@ -66,7 +66,7 @@ internal sealed class GeneratorOptions
                 ? options with { Statistics = BatchNormStatistics.Running }
                 : options with { Statistics = BatchNormStatistics.Standing, Standing = new StandingStatisticsOptions { Accumulations = passes, BatchSize = Math.Max(2, options.BatchSize) } };
         }
-        try { return RunSamplers.Open(result.GetValue(Run)!, options with { Truncation = truncation }); }
+        try { return CliRunSamplers.Open(result.GetValue(Run)!, options with { Truncation = truncation }); }
         catch (ArgumentException e) when (e.ParamName == "truncation")
         {
             throw new ArgumentException($"--truncation {truncation}: {WithoutParameter(e)}", e);

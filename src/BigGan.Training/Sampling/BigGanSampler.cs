@@ -66,7 +66,27 @@ public sealed class BigGanSampler : IImageSampler
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var o = (options ?? new SamplerOptions()).Validate();
-        var (file, runDir) = Resolve(path, o.Weights);
+        var (sources, runDir) = Resolve(path, o.Weights);
+        // A run folder offers its checkpoints newest first: a damaged one is skipped for the next older, as resuming does.
+        var skipped = new List<string>();
+        foreach (var source in sources)
+        {
+            try
+            {
+                var sampler = LoadFile(GeneratorFile(source, o.Weights), runDir, o);
+                sampler.SkippedCheckpoints = skipped;
+                return sampler;
+            }
+            catch (Exception e) when (sources.Count > 1 && e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException or EndOfStreamException)
+            {
+                skipped.Add($"{Path.GetFileName(source)} ({e.Message})");
+            }
+        }
+        throw new InvalidDataException($"no usable checkpoint in run folder {path}: {string.Join("; ", skipped)}");
+    }
+
+    private static BigGanSampler LoadFile(string file, string? runDir, SamplerOptions o)
+    {
         var header = Safetensors.ReadHeader(file);
         var metadata = Safetensors.ReadMetadata(file);
         var (model, train, source) = ReadConfig(file, metadata, runDir);
@@ -82,12 +102,11 @@ public sealed class BigGanSampler : IImageSampler
                 Accumulations = train?.NumStandingAccumulations ?? 16,
                 BatchSize = Math.Max(2, train?.BatchSize ?? 64),
             };
-            var sampler = new BigGanSampler(g, o with { ClassNames = names, Statistics = statistics, Standing = standing }, ownsGenerator: true)
+            return new BigGanSampler(g, o with { ClassNames = names, Statistics = statistics, Standing = standing }, ownsGenerator: true)
             {
                 SourcePath = file,
                 Step = metadata.TryGetValue(Checkpoint.Keys.Step, out var s) && long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var step) ? step : null,
             };
-            return sampler;
         }
         catch
         {
@@ -120,6 +139,10 @@ public sealed class BigGanSampler : IImageSampler
 
     /// <summary>The training step of the loaded checkpoint, when known.</summary>
     public long? Step { get; private init; }
+
+    /// <summary>Newer checkpoints of the run folder that could not be loaded (damaged or incomplete), each with the
+    /// reason, when an older one was loaded in their place; empty otherwise.</summary>
+    public IReadOnlyList<string> SkippedCheckpoints { get; private set; } = [];
 
     /// <summary>Which batch-norm statistics the generator currently holds.</summary>
     public BatchNormStatistics Statistics => _runningStatistics is null ? BatchNormStatistics.Running : BatchNormStatistics.Standing;
@@ -486,47 +509,45 @@ public sealed class BigGanSampler : IImageSampler
 
     // ------------------------------------------------------------------ loading
 
-    // The generator file and the run folder (if known) for a run folder, checkpoint folder or file path.
-    private static (string file, string? runDir) Resolve(string path, GeneratorWeights weights)
+    // What to load from (a generator file or checkpoint folders, newest first) and the run folder (if known) for a run
+    // folder, checkpoint folder or file path.
+    private static (IReadOnlyList<string> sources, string? runDir) Resolve(string path, GeneratorWeights weights)
     {
         var full = Path.GetFullPath(path);
         if (File.Exists(full))
         {
             if (weights != GeneratorWeights.Auto)
                 throw new ArgumentException($"{path} is a file; SamplerOptions.Weights = {weights} applies to run and checkpoint folders only", nameof(path));
-            return (full, RunDirOf(Path.GetDirectoryName(full)!) ?? Path.GetDirectoryName(full));
+            return ([full], RunDirOf(Path.GetDirectoryName(full)!) ?? Path.GetDirectoryName(full));
         }
         if (!Directory.Exists(full))
             throw new DirectoryNotFoundException($"{path} does not exist: expected a run folder, a checkpoint folder or a generator .safetensors file");
-
-        string checkpointDir;
-        string? runDir;
         if (File.Exists(Path.Combine(full, Checkpoint.GFile)) || File.Exists(Path.Combine(full, Checkpoint.GEmaFile)))
+            return ([full], RunDirOf(full) ?? full);   // a folder holding the generator itself (an imported run) is its own run folder
+        if (Directory.Exists(Checkpoint.Folder(full)))
         {
-            checkpointDir = full;
-            runDir = RunDirOf(full) ?? full;   // a folder holding the generator itself (an imported run) is its own run folder
+            // By name alone (a damaged checkpoint is still offered, then skipped); best checkpoints after the regular ones.
+            var checkpoints = Checkpoint.Folders(full).Concat(Checkpoint.Folders(full, CheckpointKind.Best)).Select(c => c.path).ToList();
+            if (checkpoints.Count == 0)
+                throw new FileNotFoundException($"run folder {path} holds no complete checkpoint in {Checkpoint.Folder(path)}", Checkpoint.Folder(full));
+            return (checkpoints, full);
         }
-        else if (Directory.Exists(Checkpoint.Folder(full)))
-        {
-            var latest = Checkpoint.Latest(full) ?? Checkpoint.Best(full)
-                ?? throw new FileNotFoundException($"run folder {path} holds no complete checkpoint in {Checkpoint.Folder(path)}", Checkpoint.Folder(full));
-            checkpointDir = latest.Path;
-            runDir = full;
-        }
-        else if (Import.HuggingFaceRun.IsRun(full))
+        if (Import.HuggingFaceRun.IsRun(full))
         {
             throw new ArgumentException($"{path} is a run folder of an imported Hugging Face BigGAN-deep, not of this project's generator: " +
                                         $"open it with {nameof(RunSamplers)}.{nameof(RunSamplers.Open)} (which the biggan commands use) or Import.HuggingFaceSampler.Load", nameof(path));
         }
-        else
-        {
-            throw new FileNotFoundException(
-                $"{path} is neither a run folder (with a '{Checkpoint.FolderName}' subfolder) nor a checkpoint folder (with {Checkpoint.GEmaFile} or {Checkpoint.GFile})",
-                Path.Combine(full, Checkpoint.GEmaFile));
-        }
+        throw new FileNotFoundException(
+            $"{path} is neither a run folder (with a '{Checkpoint.FolderName}' subfolder) nor a checkpoint folder (with {Checkpoint.GEmaFile} or {Checkpoint.GFile})",
+            Path.Combine(full, Checkpoint.GEmaFile));
+    }
 
-        var ema = Path.Combine(checkpointDir, Checkpoint.GEmaFile);
-        var raw = Path.Combine(checkpointDir, Checkpoint.GFile);
+    // The generator file of a source: the file itself, or a checkpoint folder's EMA or raw generator.
+    private static string GeneratorFile(string source, GeneratorWeights weights)
+    {
+        if (File.Exists(source)) return source;
+        var ema = Path.Combine(source, Checkpoint.GEmaFile);
+        var raw = Path.Combine(source, Checkpoint.GFile);
         var file = weights switch
         {
             GeneratorWeights.Ema => ema,
@@ -534,8 +555,8 @@ public sealed class BigGanSampler : IImageSampler
             _ => File.Exists(ema) ? ema : raw,
         };
         if (!File.Exists(file))
-            throw new FileNotFoundException(weights == GeneratorWeights.Ema ? MissingEmaMessage(checkpointDir, file) : $"checkpoint file missing: {file}", file);
-        return (file, runDir);
+            throw new FileNotFoundException(weights == GeneratorWeights.Ema ? MissingEmaMessage(source, file) : $"checkpoint file missing: {file}", file);
+        return file;
     }
 
     // Whether the run kept an EMA copy is recorded in the state file; a file the run should have is reported missing.

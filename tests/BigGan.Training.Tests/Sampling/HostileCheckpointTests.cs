@@ -82,4 +82,44 @@ public sealed class HostileCheckpointTests
         StringAssert.Contains(e.Message, "the run kept one");
         Assert.IsFalse(e.Message.Contains("trained without EMA"), e.Message);
     }
+
+    [TestMethod]
+    public void ADamagedNewestCheckpointIsSkippedForTheNewestIntactOne()
+    {
+        using var ema = Warmed(Small32, 21);
+        var run = WriteRun(Path.Combine(_dir, "run"), Small32, ema, step: 10);
+        WriteRun(run, Small32, ema, step: 20);
+        using (var intact = BigGanSampler.Load(run))
+        {
+            Assert.AreEqual(20L, intact.Step);
+            Assert.AreEqual(0, intact.SkippedCheckpoints.Count);
+        }
+
+        var (newest, older) = (Checkpoint.Folders(run)[0].path, Checkpoint.Folders(run)[1].path);
+        FlipLastByte(Path.Combine(newest, Checkpoint.GEmaFile));
+        using (var fallback = BigGanSampler.Load(run))
+        {
+            Assert.AreEqual(10L, fallback.Step);
+            Assert.AreEqual(Path.Combine(older, Checkpoint.GEmaFile), fallback.SourcePath);
+            Assert.AreEqual(1, fallback.SkippedCheckpoints.Count);
+            StringAssert.Contains(fallback.SkippedCheckpoints[0], Path.GetFileName(newest));
+            StringAssert.Contains(fallback.SkippedCheckpoints[0], "damaged");
+        }
+
+        // nothing usable left: one error naming every checkpoint and its problem
+        FlipLastByte(Path.Combine(older, Checkpoint.GEmaFile));
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => BigGanSampler.Load(run));
+        StringAssert.Contains(e.Message, "no usable checkpoint in run folder");
+        StringAssert.Contains(e.Message, Path.GetFileName(newest) + " (");
+        StringAssert.Contains(e.Message, Path.GetFileName(older) + " (");
+        // a checkpoint folder asked for by name is never swapped for another
+        Assert.ThrowsExactly<InvalidDataException>(() => BigGanSampler.Load(newest));
+    }
+
+    private static void FlipLastByte(string file)
+    {
+        var bytes = File.ReadAllBytes(file);
+        bytes[^1] ^= 0x40;
+        File.WriteAllBytes(file, bytes);
+    }
 }
