@@ -57,10 +57,12 @@ public sealed class BigGanSampler : IImageSampler
     /// <summary>
     /// Loads a generator from a run folder (its latest checkpoint), a checkpoint folder, or a generator
     /// .safetensors file, rebuilding it from the configuration saved in the file's metadata (or the run's config.json).
+    /// In a run folder a damaged or incomplete checkpoint is skipped for the next older one (listed in
+    /// <see cref="SkippedCheckpoints"/>); a generator that does not fit its configuration is an error, as in resuming.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">the path does not exist.</exception>
     /// <exception cref="FileNotFoundException">the run has no checkpoint, or the requested network file is missing.</exception>
-    /// <exception cref="InvalidDataException">the file is not a readable safetensors file, is corrupt (checksum), holds NaN or infinite weights, or carries no usable configuration (outside <see cref="ModelConfig"/>'s limits included).</exception>
+    /// <exception cref="InvalidDataException">the file is not a readable safetensors file, is corrupt (checksum), holds NaN or infinite weights, or carries no usable configuration (outside <see cref="ModelConfig"/>'s limits included); for a run folder, when none of its checkpoints is usable.</exception>
     /// <exception cref="ArgumentException">the weights do not fit the configuration (another architecture).</exception>
     public static BigGanSampler Load(string path, SamplerOptions? options = null)
     {
