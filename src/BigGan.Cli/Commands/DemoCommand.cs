@@ -56,7 +56,8 @@ internal static class DemoCommand
             // The synthetic dataset: one PNG folder per class plus labels.csv, from the EMA generator of the last checkpoint.
             using var sampler = BigGanSampler.Load(runDir);
             var synthetic = Path.Combine(runDir, "synthetic");
-            var written = SampleExport.WriteFolder(sampler, synthetic, null, result.GetValue(perClass), Truncation.None, seed: 0, overwrite: true);
+            // In the data's own channel: Fashion-MNIST is gray, trained as three equal planes.
+            var written = SampleExport.WriteFolder(sampler, synthetic, null, result.GetValue(perClass), Truncation.None, seed: 0, overwrite: true, channels: 1);
             AnsiConsole.MarkupLine($"synthetic dataset: {written} images in [bold]{Markup.Escape(Path.GetFullPath(synthetic))}[/] (labels.csv inside)");
 
             if (result.GetValue(augmentation))

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text;
+using BigGan.Training.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,13 +19,15 @@ public static class SampleExport
     /// <summary>
     /// Writes numpy's .npz (a zip of .npy files, stored, as np.savez) with <c>x</c> uint8 [N, C, R, R] and <c>y</c>
     /// int64 [N]. Images are generated and written batch by batch, so memory does not grow with N. Returns N.
+    /// <paramref name="channels"/> converts the images (1: BT.601 luma, 3: gray repeated; 0: the generator's own).
     /// </summary>
     public static long WriteNpz(IImageSampler sampler, string path, IReadOnlyList<int>? classes, int perClass, Truncation truncation, ulong seed,
-        IProgress<long>? progress = null)
+        IProgress<long>? progress = null, int channels = 0)
     {
         ArgumentNullException.ThrowIfNull(sampler);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var rows = Rows(sampler, classes, perClass, truncation);
+        channels = OutputChannels(sampler, channels);
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new IOException($"cannot write {path}: it is a folder");
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
@@ -34,8 +37,8 @@ public static class SampleExport
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
             using (var x = zip.CreateEntry("x.npy", CompressionLevel.NoCompression).Open())
             {
-                x.Write(NpyFormat.Header(NpyFormat.UInt8, [n, sampler.Channels, sampler.Resolution, sampler.Resolution]));
-                ForEachBatch(sampler, rows, truncation, seed, (start, images) =>
+                x.Write(NpyFormat.Header(NpyFormat.UInt8, [n, channels, sampler.Resolution, sampler.Resolution]));
+                ForEachBatch(sampler, rows, truncation, seed, channels, (start, images) =>
                 {
                     using var bytes = GeneratedImages.ToUint8(images).contiguous();
                     x.Write(bytes.bytes);
@@ -57,13 +60,15 @@ public static class SampleExport
     /// zero-padded class index, followed by "_" and the class name when it is not just the number, so they sort in
     /// class order (an image-folder loader gives them back the same indices). <paramref name="folder"/> must not exist
     /// (or be empty) unless <paramref name="overwrite"/>, which replaces it. Returns the number of images.
+    /// <paramref name="channels"/> converts the images (1: gray PNGs of BT.601 luma, 3: RGB; 0: the generator's own).
     /// </summary>
     public static long WriteFolder(IImageSampler sampler, string folder, IReadOnlyList<int>? classes, int perClass, Truncation truncation, ulong seed,
-        bool overwrite = false, IProgress<long>? progress = null)
+        bool overwrite = false, IProgress<long>? progress = null, int channels = 0)
     {
         ArgumentNullException.ThrowIfNull(sampler);
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         var rows = Rows(sampler, classes, perClass, truncation);
+        channels = OutputChannels(sampler, channels);
         var target = Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar);
         if (File.Exists(target)) throw new IOException($"cannot export to {folder}: it is a file");
         if (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any() && !overwrite)
@@ -78,7 +83,7 @@ public static class SampleExport
             var fileDigits = Math.Max(4, (perClass - 1).ToString(CultureInfo.InvariantCulture).Length);
             var csv = new StringBuilder("file,label,class_name\n");
             foreach (var c in rows.Distinct()) Directory.CreateDirectory(Path.Combine(tmp, names[c]));
-            ForEachBatch(sampler, rows, truncation, seed, (start, images) =>
+            ForEachBatch(sampler, rows, truncation, seed, channels, (start, images) =>
             {
                 var pngs = GeneratedImages.ToPng(images);
                 for (int i = 0; i < pngs.Length; i++)
@@ -124,14 +129,21 @@ public static class SampleExport
         return sampler.RowClasses(classes ?? Enumerable.Range(0, sampler.NumClasses).ToArray(), perClass);
     }
 
-    private static void ForEachBatch(IImageSampler sampler, int[] rows, Truncation truncation, ulong seed, Action<long, Tensor> write)
+    private static int OutputChannels(IImageSampler sampler, int channels) => channels switch
+    {
+        0 => sampler.Channels,
+        1 or 3 => channels,
+        _ => throw new ArgumentException($"channels is {channels}; expected 1 (gray), 3 (RGB) or 0 (the generator's own, {sampler.Channels})", nameof(channels)),
+    };
+
+    private static void ForEachBatch(IImageSampler sampler, int[] rows, Truncation truncation, ulong seed, int channels, Action<long, Tensor> write)
     {
         for (int start = 0; start < rows.Length; start += sampler.BatchSize)
         {
             var len = Math.Min(sampler.BatchSize, rows.Length - start);
             using var scope = NewDisposeScope();
             var images = sampler.SampleRows(rows.AsSpan(start, len), truncation, seed, start);
-            write(start, images);
+            write(start, ImageChannels.Convert(images, channels));
         }
     }
 

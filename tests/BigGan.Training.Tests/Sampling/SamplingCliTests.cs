@@ -47,6 +47,9 @@ public sealed class SamplingCliTests
         StringAssert.Contains(text, "x uint8 [6, 3, 32, 32], y int64 [6]");
         using (var zip = ZipFile.OpenRead(npz))
             CollectionAssert.AreEqual(new[] { "x.npy", "y.npy" }, zip.Entries.Select(e => e.FullName).ToArray());
+        (code, text) = Biggan("sample", "--run", _run, "--out", npz, "--per-class", "2", "--format", "npz", "--channels", "1");
+        Assert.AreEqual(0, code, text);
+        StringAssert.Contains(text, "x uint8 [6, 1, 32, 32], y int64 [6]");
 
         var folder = Path.Combine(_dir, "out", "folder");
         (code, text) = Biggan("sample", "--run", _run, "--out", folder, "--per-class", "2", "--format", "folder", "--classes", "eel");
@@ -69,6 +72,33 @@ public sealed class SamplingCliTests
         StringAssert.Contains(text, "--classes 0,dog,42: item 3 ('42'): class 42 is out of range: the generator has 3 classes (0..2)");
         Assert.IsFalse(text.Contains("nameOrIndex"), text);
         Assert.IsFalse(File.Exists(sheet), "nothing written");
+
+        (code, text) = Biggan("sample", "--run", _run, "--out", sheet, "--format", "npz", "--channels", "2");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "--channels 2: expected 1 (gray), 3 (RGB) or 0");
+        (code, text) = Biggan("sample", "--run", _run, "--out", sheet, "--channels", "1");
+        Assert.AreEqual(1, code, text);
+        StringAssert.Contains(text, "--channels applies to --format npz or folder");
+        Assert.IsFalse(File.Exists(sheet), "nothing written");
+    }
+
+    [TestMethod]
+    public void SamplingARunWithADamagedNewestCheckpointWarnsAndUsesTheOlderOne()
+    {
+        using var ema = Warmed(SamplingFixtures.Small32, 52);
+        var run = WriteRun(Path.Combine(_dir, "damaged"), SamplingFixtures.Small32, ema, step: 3);
+        WriteRun(run, SamplingFixtures.Small32, ema, step: 5);
+        var newest = BigGan.Training.Training.Checkpoint.Folders(run)[0].path;
+        var file = Path.Combine(newest, BigGan.Training.Training.Checkpoint.GEmaFile);
+        var bytes = File.ReadAllBytes(file);
+        bytes[^1] ^= 0x01;
+        File.WriteAllBytes(file, bytes);
+
+        var (code, text) = Biggan("sample", "--run", run, "--out", Path.Combine(_dir, "damaged.png"));
+        Assert.AreEqual(0, code, text);
+        StringAssert.Contains(text, "warning:");
+        StringAssert.Contains(text, $"skipped 1 unusable checkpoint(s): {Path.GetFileName(newest)}");
+        StringAssert.Contains(text, "step 3");
     }
 
     [TestMethod]

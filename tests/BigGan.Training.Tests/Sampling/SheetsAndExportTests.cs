@@ -180,6 +180,38 @@ public sealed class SheetsAndExportTests
         Assert.AreEqual(1, Directory.GetFileSystemEntries(_dir).Length, "no temporary or set-aside folder is left");
     }
 
+    [TestMethod]
+    public void ExportsConvertToTheAskedChannels()
+    {
+        using var scope = NewDisposeScope();
+        using var g = Warmed(Small32, 36);
+        using var sampler = new BigGanSampler(g, new SamplerOptions { BatchSize = 2 });
+        Assert.AreEqual(3, sampler.Channels);
+        var folder = Path.Combine(_dir, "gray");
+        Assert.AreEqual(6, SampleExport.WriteFolder(sampler, folder, [0, 2], 3, 1.0, 4, channels: 1));
+
+        using var images = sampler.Sample([0, 2], 3, 1.0, 4);
+        using var rgb = GeneratedImages.ToUint8(images);
+        using var png = BigGan.Training.IO.ImageCodec.Read(Path.Combine(folder, "2", "0001.png"), BigGan.Training.IO.ImageReadMode.Unchanged);
+        CollectionAssert.AreEqual(new long[] { 1, 32, 32 }, png.shape, "a gray PNG");
+        // BT.601 luma of the RGB export, up to the rounding of the bytes
+        var (r, gr, b) = (rgb[4][0].to(ScalarType.Float32), rgb[4][1].to(ScalarType.Float32), rgb[4][2].to(ScalarType.Float32));
+        using var luma = r * 0.299f + gr * 0.587f + b * 0.114f;
+        using var diff = (png[0].to(ScalarType.Float32) - luma).abs();
+        Assert.IsTrue(diff.max().item<float>() <= 1f, $"gray export differs from the luma of the RGB export by {diff.max().item<float>()}");
+
+        var npz = Path.Combine(_dir, "gray.npz");
+        SampleExport.WriteNpz(sampler, npz, [0, 2], 3, 1.0, 4, channels: 1);
+        using var archive = System.IO.Compression.ZipFile.OpenRead(npz);
+        using var x = archive.GetEntry("x.npy")!.Open();
+        var header = new byte[128];
+        x.ReadExactly(header);
+        StringAssert.Contains(System.Text.Encoding.ASCII.GetString(header), "'shape': (6, 1, 32, 32)");
+
+        StringAssert.Contains(Assert.ThrowsExactly<ArgumentException>(() => SampleExport.WriteNpz(sampler, npz, null, 1, 1.0, 0, channels: 2)).Message,
+            "expected 1 (gray), 3 (RGB) or 0");
+    }
+
     private sealed class SyncProgress(Action<long> report) : IProgress<long>
     {
         public void Report(long value) => report(value);
