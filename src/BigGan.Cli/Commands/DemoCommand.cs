@@ -11,7 +11,7 @@ namespace BigGan.Cli.Commands;
 /// <summary>
 /// <c>biggan demo</c>: the README's main job. Trains a CPU-sized BigGAN on Fashion-MNIST (32×32, gray repeated into 3
 /// channels) for a bounded time, writes a sample sheet at each checkpoint, then writes a synthetic labelled dataset
-/// (RGB PNGs of gray-looking images) from the EMA generator, runs the augmentation check, and says where everything is.
+/// (gray PNGs, the luma of its three planes) from the EMA generator, runs the augmentation check, and says where everything is.
 /// </summary>
 internal static class DemoCommand
 {
